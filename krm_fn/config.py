@@ -1,0 +1,118 @@
+"""The functionConfig: a typed ``EPPConfig`` or a ConfigMap of flat string keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import __version__, naming
+
+API_VERSION = "fn.model.otterscale.io/v1alpha1"
+KIND = "EPPConfig"
+
+Problem = tuple[str, str, Any]
+
+
+class Tracing(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    enabled: bool = False
+    otelExporterEndpoint: str = ""
+    sampler: str = "parentbased_traceidratio"
+    samplerArg: str = "0.01"
+
+
+class EPPConfig(BaseModel):
+    """Cluster-wide settings of the operator, shared by every ModelService."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    provider: Literal["istio", "gke", "none"] = "istio"
+    metricsEndpointAuth: bool = True
+    flags: dict[str, str] = Field(default_factory=dict)
+    tracing: Tracing = Tracing()
+    version: str = __version__
+
+
+_FLAG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_CONFIGMAP_BOOLS = {"metricsEndpointAuth", "tracing.enabled"}
+_CONFIGMAP_STRINGS = {"provider", "version", "tracing.otelExporterEndpoint", "tracing.sampler", "tracing.samplerArg"}
+
+
+def parse_function_config(obj: Any) -> tuple[EPPConfig | None, list[Problem]]:
+    """The EPPConfig a functionConfig object stands for, or the problems that prevent it."""
+    if obj is None or obj == {}:
+        return EPPConfig(), []
+    if not isinstance(obj, dict):
+        return None, [("", "functionConfig must be an object", None)]
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if kind == "ConfigMap" and api_version == "v1":
+        return _from_config_map(obj)
+    if kind == KIND and api_version == API_VERSION:
+        fields = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata") and v is not None}
+        if isinstance(fields.get("tracing"), dict):
+            fields["tracing"] = {k: v for k, v in fields["tracing"].items() if v is not None}
+        return _validated(fields, "")
+    return None, [("", f"functionConfig must be {API_VERSION} {KIND} or a v1 ConfigMap, "
+                   f"not {api_version} {kind}", None)]
+
+
+def _from_config_map(obj: dict[str, Any]) -> tuple[EPPConfig | None, list[Problem]]:
+    data = obj.get("data") or {}
+    if not isinstance(data, dict):
+        return None, [("data", "must be a map of strings", None)]
+    fields: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in data.items():
+        path = f"data.{key}"
+        if not isinstance(value, str):
+            problems.append((path, "must be a string", value))
+        elif key in _CONFIGMAP_BOOLS:
+            if value not in ("true", "false"):
+                problems.append((path, 'must be "true" or "false"', value))
+            else:
+                _set(fields, key, value == "true")
+        elif key in _CONFIGMAP_STRINGS:
+            _set(fields, key, value)
+        elif key.startswith("flags.") and len(key) > len("flags."):
+            fields.setdefault("flags", {})[key[len("flags."):]] = value
+        else:
+            problems.append((path, "unknown key: expected provider, metricsEndpointAuth, version, "
+                             "tracing.enabled, tracing.otelExporterEndpoint, tracing.sampler, "
+                             "tracing.samplerArg or flags.NAME", None))
+    if problems:
+        return None, problems
+    return _validated(fields, "data.")
+
+
+def _set(fields: dict[str, Any], dotted: str, value: Any) -> None:
+    head, _, tail = dotted.partition(".")
+    if tail:
+        fields.setdefault(head, {})[tail] = value
+    else:
+        fields[head] = value
+
+
+def _validated(fields: dict[str, Any], prefix: str) -> tuple[EPPConfig | None, list[Problem]]:
+    try:
+        cfg = EPPConfig.model_validate(fields)
+    except ValidationError as e:
+        problems: list[Problem] = []
+        for err in e.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            problems.append((f"{prefix}{loc}", msg, err.get("input")))
+        return None, problems
+    problems = []
+    if not naming.is_label_value(cfg.version):
+        problems.append((f"{prefix}version", "must be a valid label value (at most 63 characters: "
+                         "letters, digits, '-', '_', '.')", cfg.version))
+    for name in cfg.flags:
+        if not _FLAG_NAME.match(name):
+            problems.append((f"{prefix}flags.{name}",
+                             "must be a flag name without leading dashes (letters, digits, '.', '_', '-')", name))
+    return (None, problems) if problems else (cfg, [])

@@ -1,0 +1,134 @@
+"""The KRM function: ResourceList text in, ResourceList text out (and the legacy bare-stream form)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import yamlio
+from .assemble import Entry, Generated, Item, generate
+from .config import EPPConfig, parse_function_config
+from .results import ERROR, ResourceRef, Result, summary_line
+
+RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
+
+
+@dataclass
+class Run:
+    """What one invocation prints and returns."""
+
+    stdout: str
+    exit_code: int
+    stderr: str = ""
+
+
+def _fail(results: list[Result]) -> str:
+    return summary_line(results) + "\n"
+
+
+def _config(obj: Any) -> tuple[EPPConfig | None, list[Result]]:
+    cfg, problems = parse_function_config(obj)
+    if not problems:
+        return cfg, []
+    ref = None
+    if isinstance(obj, dict):
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        ref = ResourceRef(str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(meta.get("name", "")))
+    return None, [Result(f"functionConfig: {m}", ERROR, ref, p, v) for p, m, v in problems]
+
+
+def process_resource_list(text: str) -> Run:
+    """Run the function on a ResourceList given as YAML or JSON text."""
+    try:
+        docs = yamlio.read_documents(text)
+    except yamlio.YAMLInputError as e:
+        return fatal(f"input is not valid YAML: {e}")
+    docs = [d for d in docs if d.value is not None]
+    if not docs:
+        return fatal("input is empty: expected a ResourceList on stdin")
+    if len(docs) > 1:
+        return fatal("input holds several YAML documents: expected one ResourceList "
+                      "(to render files, use `modelservice-fn render PATH`)")
+    doc = docs[0]
+    root = doc.value
+    if not isinstance(root, dict) or root.get("kind") != "ResourceList":
+        return fatal("input is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1)")
+    api_version = root.get("apiVersion")
+    if api_version not in RESOURCE_LIST_VERSIONS:
+        return fatal(f"unsupported ResourceList apiVersion {api_version!r}: expected config.kubernetes.io/v1")
+    raw_items = root.get("items")
+    if not isinstance(raw_items, list):
+        return fatal("the ResourceList has no items list")
+    spans = doc.item_spans.get("items", [])
+    items = [Item(v, spans[i] if i < len(spans) else None) for i, v in enumerate(raw_items)]
+
+    results = [Result(f"items[{i}] must be an object, not {type(v).__name__}") for i, v in enumerate(raw_items)
+               if not isinstance(v, dict)]
+    cfg, config_results = _config(root.get("functionConfig"))
+    results += config_results
+    if cfg is None or results:
+        return _finish(text, str(api_version), items, results)
+    outcome = generate(items, cfg)
+    return _finish(text, str(api_version), outcome.entries, outcome.results)
+
+
+def fatal(message: str) -> Run:
+    """A run that could not read its input at all."""
+    result = Result(message)
+    body = yamlio.dump({"apiVersion": RESOURCE_LIST_VERSIONS[0], "kind": "ResourceList", "items": [],
+                        "results": [result.as_dict()]})
+    return Run(body, 1, _fail([result]))
+
+
+def _finish(text: str, api_version: str, entries: list[Entry], results: list[Result]) -> Run:
+    out = [f"apiVersion: {api_version}\nkind: ResourceList\n"]
+    out.append(_entries_text(text, entries, sequence=True) if entries else "items: []\n")
+    if results:
+        out.append(yamlio.dump({"results": [r.as_dict() for r in results]}))
+    failed = any(r.severity == ERROR for r in results)
+    return Run("".join(out), 1 if failed else 0, _fail(results) if failed else "")
+
+
+def _entries_text(text: str, entries: list[Entry], sequence: bool) -> str:
+    """Items as a block sequence (``items:``) or as a bare stream of documents."""
+    parts: list[str] = ["items:\n"] if sequence else []
+    pending: list[Any] = []
+
+    def flush() -> None:
+        if pending:
+            parts.append(yamlio.dump(pending) if sequence else yamlio.dump_all(pending))
+            pending.clear()
+
+    for entry in entries:
+        item = entry.reuse if isinstance(entry, Generated) else entry
+        if item is not None and item.span is not None and item.span.copyable:
+            flush()
+            if sequence:
+                parts.append(yamlio.sequence_entry(text, item.span))
+            else:
+                parts.append(yamlio.document_text(text, item.span))
+        else:
+            pending.append(entry.value)
+    flush()
+    if sequence:
+        return "".join(parts)
+    return "---\n".join(p for p in parts if p) if parts else ""
+
+
+def process_stream(text: str, config_text: str) -> Run:
+    """The legacy kustomize exec plugin: a bare document stream in and out, config from a file."""
+    try:
+        config_docs = [d for d in yamlio.read_documents(config_text) if d.value is not None]
+        docs = [d for d in yamlio.read_documents(text) if d.value is not None]
+    except yamlio.YAMLInputError as e:
+        return Run("", 1, f"modelservice-fn: input is not valid YAML: {e}\n")
+    cfg, results = _config(config_docs[0].value if config_docs else None)
+    items = [Item(d.value, d.span) for d in docs]
+    results += [Result(f"document {i + 1} must be an object") for i, it in enumerate(items)
+                if not isinstance(it.value, dict)]
+    if cfg is None or results:
+        return Run("", 1, _fail(results))
+    outcome = generate(items, cfg)
+    if outcome.failed:
+        return Run("", 1, _fail(outcome.results))
+    return Run(_entries_text(text, outcome.entries, sequence=False), 0)

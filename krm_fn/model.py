@@ -1,0 +1,216 @@
+"""The ModelService (v0.9.0-beta.1): defaulted and validated as the API server would, then typed.
+
+Nested Kubernetes core types (env, resources, tolerations, pull secrets) stay plain dicts:
+the builders copy them verbatim, and the CRD schema has already validated them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from . import crd, naming
+
+Problem = crd.Problem
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+
+class Parallelism(_Model):
+    tensor: int = 1
+    data: int = 1
+    dataLocal: int = 1
+
+
+class RoleSpec(_Model):
+    replicas: Optional[int] = None
+    parallelism: Optional[Parallelism] = None
+    resources: Optional[dict[str, Any]] = None
+    nodeSelector: Optional[dict[str, str]] = None
+    tolerations: Optional[list[dict[str, Any]]] = None
+
+
+class ModelSource(_Model):
+    name: str
+    image: str
+    mountPath: str = ""
+    imagePullSecrets: Optional[list[dict[str, Any]]] = None
+
+
+class Engine(_Model):
+    image: str = ""
+    imagePullPolicy: str = ""
+    args: list[str] = []
+    env: list[dict[str, Any]] = []
+    port: int = 0
+
+
+class Accelerator(_Model):
+    type: str
+
+
+class RoutingProxy(_Model):
+    image: str = ""
+    connector: str = ""
+    targetPort: int = 0
+    zapEncoder: str = ""
+    zapLogLevel: str = ""
+    secureProxy: Optional[bool] = None
+    prefillerUseTLS: Optional[bool] = None
+    certPath: str = ""
+
+
+class EndpointPicker(_Model):
+    image: str = ""
+    replicas: Optional[int] = None
+    resources: Optional[dict[str, Any]] = None
+    port: int = 0
+    failureMode: str = ""
+
+
+class InferencePool(_Model):
+    endpointPicker: EndpointPicker
+
+
+class GatewayRef(_Model):
+    name: str
+    namespace: str = ""
+
+
+class HTTPRoute(_Model):
+    gatewayRef: GatewayRef
+    hostnames: list[str] = []
+
+
+class PodMonitor(_Model):
+    enabled: bool = False
+    portName: str = ""
+    path: str = ""
+    interval: str = ""
+
+
+class Monitoring(_Model):
+    podMonitor: Optional[PodMonitor] = None
+
+
+class Spec(_Model):
+    model: ModelSource
+    engine: Engine
+    accelerator: Accelerator
+    decode: RoleSpec
+    prefill: Optional[RoleSpec] = None
+    routingProxy: Optional[RoutingProxy] = None
+    inferencePool: Optional[InferencePool] = None
+    httpRoute: Optional[HTTPRoute] = None
+    monitoring: Optional[Monitoring] = None
+
+
+class ModelService(_Model):
+    name: str
+    namespace: str
+    uid: str = ""
+    spec: Spec
+
+    @property
+    def pod_monitors_enabled(self) -> bool:
+        m = self.spec.monitoring
+        return m is not None and m.podMonitor is not None and m.podMonitor.enabled
+
+
+_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+_HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
+
+
+def parse_model_service(obj: dict[str, Any]) -> tuple[ModelService | None, list[Problem]]:
+    """Default, validate and type one ModelService object (a dict read from YAML)."""
+    schema = crd.modelservice_schema()
+    problems = _metadata_problems(obj.get("metadata"))
+    defaulted = crd.apply_defaults(obj, schema)
+    problems += crd.validate(defaulted, schema)
+    if problems:
+        return None, problems
+    meta, spec = defaulted["metadata"], defaulted["spec"]
+    problems = _generated_object_problems(meta["name"], meta["namespace"], spec)
+    if problems:
+        return None, problems
+    ms = ModelService.model_validate(
+        {"name": meta["name"], "namespace": meta["namespace"], "uid": meta.get("uid") or "", "spec": spec}
+    )
+    return ms, []
+
+
+def _metadata_problems(meta: Any) -> list[Problem]:
+    if not isinstance(meta, dict):
+        return [("metadata", "required object is missing", None)]
+    out: list[Problem] = []
+    name, ns = meta.get("name"), meta.get("namespace")
+    if not isinstance(name, str) or not name:
+        out.append(("metadata.name", "required string is missing", name))
+    elif not naming.is_dns1123_subdomain(name):
+        out.append(("metadata.name", "must be a lowercase DNS-1123 subdomain", name))
+    if ns is None or ns == "":
+        out.append((
+            "metadata.namespace",
+            "is required: set it in the file, or with kustomize's namespace or kpt's set-namespace before this function",
+            None,
+        ))
+    elif not isinstance(ns, str) or not naming.is_dns1123_label(ns):
+        out.append(("metadata.namespace", "must be a lowercase DNS-1123 label", ns))
+    uid = meta.get("uid")
+    if uid is not None and not isinstance(uid, str):
+        out.append(("metadata.uid", "must be a string", uid))
+    return out
+
+
+def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list[Problem]:
+    """Values the API server would reject once they land in the generated objects."""
+    out: list[Problem] = []
+    if len(name) > 63:
+        out.append(("metadata.name", "must be no more than 63 characters: it is the value of the "
+                    "app.kubernetes.io/name label of every generated object", name))
+    if "inferencePool" in spec and not naming.is_dns1035_label(naming.epp_name(name)):
+        out.append(("metadata.name", f"gives the EPP Service name {naming.epp_name(name)!r}, which is not "
+                    "a DNS-1035 label (a letter first, no dots, at most 59 characters before '-epp')", name))
+    engine = spec["engine"]
+    if not engine.get("image"):
+        out.append(("spec.engine.image", "must not be empty", engine.get("image")))
+    if "imagePullPolicy" in engine and engine["imagePullPolicy"] not in _PULL_POLICIES:
+        out.append(("spec.engine.imagePullPolicy", "must be one of Always, IfNotPresent, Never",
+                    engine["imagePullPolicy"]))
+    for i, env in enumerate(engine.get("env", [])):
+        if not env.get("name") or "=" in env["name"]:
+            out.append((f"spec.engine.env[{i}].name", "must be a non-empty name without '='", env.get("name")))
+    if "routingProxy" in spec and not spec["routingProxy"].get("image"):
+        out.append(("spec.routingProxy.image", "must not be empty", spec["routingProxy"].get("image")))
+    picker = spec.get("inferencePool", {}).get("endpointPicker")
+    if picker is not None and not picker.get("image"):
+        out.append(("spec.inferencePool.endpointPicker.image", "must not be empty", picker.get("image")))
+    for role in ("decode", "prefill"):
+        for key, value in (spec.get(role) or {}).get("nodeSelector", {}).items():
+            if not naming.is_label_key(key) or not naming.is_label_value(value):
+                out.append((f"spec.{role}.nodeSelector[{key}]", "must be a valid label key and value", value))
+    route = spec.get("httpRoute")
+    if route is not None:
+        gw_ns = route["gatewayRef"].get("namespace", "")
+        if gw_ns and not naming.is_dns1123_label(gw_ns):
+            out.append(("spec.httpRoute.gatewayRef.namespace", "must be a DNS-1123 label", gw_ns))
+        if len(route["gatewayRef"]["name"]) > 253:
+            out.append(("spec.httpRoute.gatewayRef.name", "must be no more than 253 characters", None))
+        hostnames = route.get("hostnames", [])
+        if len(hostnames) > 16:
+            out.append(("spec.httpRoute.hostnames", "must have at most 16 entries", None))
+        for i, h in enumerate(hostnames):
+            if len(h) > 253 or not _HOSTNAME.match(h):
+                out.append((f"spec.httpRoute.hostnames[{i}]", "must be a DNS hostname, optionally with a "
+                            "leading '*.'", h))
+    pm = (spec.get("monitoring") or {}).get("podMonitor")
+    if pm is not None and pm.get("enabled"):
+        if pm.get("interval") and not _DURATION.match(pm["interval"]):
+            out.append(("spec.monitoring.podMonitor.interval", "must be a Prometheus duration such as 30s or 1m",
+                        pm["interval"]))
+    return out

@@ -1,0 +1,134 @@
+"""Names, labels and constants of the operator (5d4d2df), plus the API server's name rules."""
+
+from __future__ import annotations
+
+import re
+
+# label keys and values
+NAME = "app.kubernetes.io/name"
+COMPONENT = "app.kubernetes.io/component"
+PART_OF = "app.kubernetes.io/part-of"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+VERSION = "app.kubernetes.io/version"
+SYSTEM = "otterscale-system"
+OPERATOR = "model-operator"
+LABEL_ROLE = "llm-d.ai/role"
+LABEL_INFERENCE_SERVING = "llm-d.ai/inference-serving"
+
+COMPONENT_DECODE = "model-decode"
+COMPONENT_PREFILL = "model-prefill"
+COMPONENT_EPP = "epp"
+ROLE_DECODE = "decode"
+ROLE_PREFILL = "prefill"
+
+MODELSERVICE_API_VERSION = "model.otterscale.io/v1alpha1"
+MODELSERVICE_KIND = "ModelService"
+
+
+def decode_name(n: str) -> str:
+    return f"{n}-decode"
+
+
+def prefill_name(n: str) -> str:
+    return f"{n}-prefill"
+
+
+def pod_monitor_name(n: str, role: str) -> str:
+    return f"{n}-{role}"
+
+
+def inference_pool_name(n: str) -> str:
+    return n
+
+
+def http_route_name(n: str) -> str:
+    return n
+
+
+def epp_name(n: str) -> str:
+    return f"{n}-epp"
+
+
+def epp_config_map_name(n: str) -> str:
+    return f"{n}-epp-config"
+
+
+def epp_secret_name(n: str) -> str:
+    return f"{n}-epp-sa-metrics-reader-secret"
+
+
+def epp_service_monitor_name(n: str) -> str:
+    return f"{n}-epp"
+
+
+def epp_cluster_rbac_name(ns: str, n: str) -> str:
+    return f"{ns}-{n}-epp"
+
+
+def selector(name: str, component: str) -> dict[str, str]:
+    return {NAME: name, COMPONENT: component, PART_OF: SYSTEM, MANAGED_BY: OPERATOR}
+
+
+def standard(name: str, component: str, version: str) -> dict[str, str]:
+    labels = selector(name, component)
+    if version:
+        labels[VERSION] = version
+    return labels
+
+
+def labels_for_role(n: str, component: str, version: str) -> dict[str, str]:
+    labels = standard(n, component, version)
+    labels[LABEL_INFERENCE_SERVING] = "true"
+    return labels
+
+
+def pod_labels_for_role(n: str, component: str, version: str, role: str) -> dict[str, str]:
+    labels = labels_for_role(n, component, version)
+    labels[LABEL_ROLE] = role
+    return labels
+
+
+def inference_pool_selector_labels(n: str) -> dict[str, str]:
+    labels = selector(n, COMPONENT_DECODE)
+    del labels[COMPONENT]
+    labels[LABEL_INFERENCE_SERVING] = "true"
+    return labels
+
+
+def epp_selector_labels(n: str) -> dict[str, str]:
+    return selector(n, COMPONENT_EPP)
+
+
+def epp_labels(n: str, version: str) -> dict[str, str]:
+    return standard(n, COMPONENT_EPP, version)
+
+
+# --- what the API server accepts ---------------------------------------------------------
+
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+
+
+def is_dns1123_label(s: str) -> bool:
+    return len(s) <= 63 and bool(_DNS1123_LABEL.match(s))
+
+
+def is_dns1035_label(s: str) -> bool:
+    return len(s) <= 63 and bool(_DNS1035_LABEL.match(s))
+
+
+def is_dns1123_subdomain(s: str) -> bool:
+    return 0 < len(s) <= 253 and all(is_dns1123_label(p) for p in s.split("."))
+
+
+def is_label_value(s: str) -> bool:
+    return len(s) <= 63 and bool(_LABEL_VALUE.match(s))
+
+
+def is_label_key(s: str) -> bool:
+    prefix, _, name = s.rpartition("/")
+    if "/" in s and not is_dns1123_subdomain(prefix):
+        return False
+    return 0 < len(name) <= 63 and bool(_LABEL_NAME.match(name))

@@ -1,0 +1,334 @@
+"""YAML at the edges: read documents with exact text spans, write generated objects.
+
+Reading walks libyaml's event stream (C parser) with an iterative composer, so that:
+- values are resolved with YAML 1.2 core-schema rules (``on``, ``yes``, ``0755`` stay strings);
+- every item of a top-level sequence (``items`` of a ResourceList) and every document
+  remembers the exact span of text it came from, so passthrough items are copied byte for byte;
+- nesting depth and alias expansion are bounded before anything is expanded.
+
+Writing uses PyYAML's C emitter in block style, never anchors, and quotes every string
+that a YAML 1.1 or 1.2 reader would take for something else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+MAX_DEPTH = 1000
+MAX_EXPANDED_NODES = 10_000_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+class YAMLInputError(Exception):
+    """Input that cannot be read; ``str()`` is a one-line message with its position."""
+
+
+@dataclass
+class Span:
+    """Where one item came from. ``copyable`` means its text can be reused verbatim."""
+
+    start: int
+    end: int
+    column: int
+    copyable: bool
+    duplicate_key: str | None = None
+
+
+@dataclass
+class Document:
+    value: Any
+    span: Span
+    # spans of the elements of each top-level sequence, by the key holding it
+    item_spans: dict[str, list[Span]] = field(default_factory=dict)
+
+
+# --- YAML 1.2 core schema resolution of plain scalars -----------------------------------
+
+_INT_RE = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_MAYBE_SPECIAL = frozenset("0123456789-+.~nNtTfF")
+_CONSTANTS: dict[str, Any] = {
+    "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True,
+    "false": False, "False": False, "FALSE": False,
+    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
+    "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
+    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
+    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+}
+
+
+def resolve_plain(s: str) -> Any:
+    """The value of a plain scalar under the YAML 1.2 core schema."""
+    if not s:
+        return None
+    if s[0] not in _MAYBE_SPECIAL:
+        return s
+    if s in _CONSTANTS:
+        return _CONSTANTS[s]
+    if _INT_RE.match(s):
+        return int(s)
+    if s.startswith("0o") and len(s) > 2 and all(c in "01234567" for c in s[2:]):
+        return int(s[2:], 8)
+    if s.startswith("0x") and len(s) > 2 and all(c in "0123456789abcdefABCDEF" for c in s[2:]):
+        return int(s[2:], 16)
+    if _FLOAT_RE.match(s):
+        return float(s)
+    return s
+
+
+def _scalar_value(ev: ScalarEvent) -> Any:
+    tag = ev.tag
+    if tag is None or tag == "!":
+        return resolve_plain(ev.value) if not ev.style else ev.value
+    if tag == _STR:
+        return ev.value
+    if tag in (_INT, _FLOAT, _BOOL, _NULL):
+        v = resolve_plain(ev.value)
+        ok = {_INT: int, _FLOAT: (int, float), _BOOL: bool, _NULL: type(None)}[tag]
+        if isinstance(v, ok) and not (tag == _INT and isinstance(v, bool)):
+            return float(v) if tag == _FLOAT else v
+        raise YAMLInputError(f"line {ev.start_mark.line + 1}: {ev.value!r} is not a valid {tag}")
+    # unknown or local tags: the untagged value
+    return resolve_plain(ev.value) if not ev.style else ev.value
+
+
+# --- composer ---------------------------------------------------------------------------
+
+class _Frame:
+    __slots__ = ("value", "key", "has_key", "anchor", "size", "span", "item_spans", "parent_key")
+
+    def __init__(self, value: Any, anchor: str | None, span: Span | None) -> None:
+        self.value = value
+        self.key: Any = None
+        self.has_key = False
+        self.anchor = anchor
+        self.size = 1
+        self.span = span
+        self.item_spans: list[Span] | None = None
+        self.parent_key: Any = None
+
+
+def _hashable_key(k: Any) -> Any:
+    if isinstance(k, (dict, list)):
+        return f"<complex key {k!r:.40}>"
+    return k
+
+
+def _error(mark: Any, message: str) -> YAMLInputError:
+    return YAMLInputError(f"line {mark.line + 1} column {mark.column + 1}: {message}")
+
+
+def read_documents(text: str) -> list[Document]:
+    """Parse every document of ``text``.
+
+    Spans are recorded for each document and for each element of a sequence that is a
+    value of a document's top-level mapping (``items`` of a ResourceList).
+    """
+    loader = yaml.CSafeLoader(text)
+    try:
+        return _compose(loader, text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
+        raise YAMLInputError(f"{where}{e.problem or e.context or 'invalid YAML'}") from None
+    except yaml.YAMLError as e:
+        raise YAMLInputError(str(e).splitlines()[0] if str(e) else "invalid YAML") from None
+    finally:
+        loader.dispose()
+
+
+def _compose(loader: Any, text: str) -> list[Document]:
+    get_event = loader.get_event
+    docs: list[Document] = []
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[Any, int, int]] = {}  # name -> (value, size, owning item serial)
+    item_serial = -1  # serial of the recorded item being composed, -1 outside items
+    serial_counter = 0
+    expanded = 0
+    root_span: Span | None = None
+    root_value: Any = None
+    root_items: dict[str, list[Span]] = {}
+
+    def attach(value: Any, size: int) -> None:
+        nonlocal root_value
+        if not stack:
+            root_value = value
+            return
+        top = stack[-1]
+        top.size += size
+        container = top.value
+        if isinstance(container, list):
+            container.append(value)
+        elif top.has_key:
+            if top.key in container and len(stack) >= 3 and stack[2].span is not None:
+                if stack[2].span.duplicate_key is None:
+                    stack[2].span.duplicate_key = str(top.key)
+            container[top.key] = value
+            top.has_key = False
+        else:
+            top.key = _hashable_key(value)
+            top.has_key = True
+
+    def item_position() -> bool:
+        # an element of a sequence that is a value of the root mapping
+        return (
+            len(stack) == 2
+            and stack[1].item_spans is not None
+            and isinstance(stack[1].value, list)
+        )
+
+    while True:
+        ev = get_event()
+        cls = ev.__class__
+        if cls is ScalarEvent:
+            value = _scalar_value(ev)
+            if ev.anchor is not None:
+                anchors[ev.anchor] = (value, 1, item_serial)
+            if item_position():
+                stack[1].item_spans.append(  # type: ignore[union-attr]
+                    Span(ev.start_mark.index, ev.end_mark.index, ev.start_mark.column, False)
+                )
+            elif not stack:
+                root_span = Span(ev.start_mark.index, ev.end_mark.index, ev.start_mark.column, False)
+            attach(value, 1)
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            if len(stack) >= MAX_DEPTH:
+                raise _error(ev.start_mark, f"document nested deeper than {MAX_DEPTH} levels")
+            span = None
+            if item_position():
+                serial_counter += 1
+                item_serial = serial_counter
+                span = Span(ev.start_mark.index, -1, ev.start_mark.column, not ev.flow_style)
+                stack[1].item_spans.append(span)  # type: ignore[union-attr]
+            elif not stack:
+                span = Span(ev.start_mark.index, -1, ev.start_mark.column, not ev.flow_style)
+            frame = _Frame({} if cls is MappingStartEvent else [], ev.anchor, span)
+            if (
+                len(stack) == 1
+                and cls is SequenceStartEvent
+                and isinstance(stack[0].value, dict)
+                and stack[0].has_key
+            ):
+                frame.item_spans = []
+                frame.parent_key = stack[0].key
+            stack.append(frame)
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            frame = stack.pop()
+            if frame.anchor is not None:
+                anchors[frame.anchor] = (frame.value, frame.size, item_serial)
+            if frame.span is not None:
+                frame.span.end = ev.end_mark.index
+                if len(stack) == 2:
+                    item_serial = -1
+            if frame.item_spans is not None and isinstance(frame.parent_key, str):
+                root_items[frame.parent_key] = frame.item_spans
+            if not stack:
+                root_span = frame.span
+            attach(frame.value, frame.size)
+        elif cls is AliasEvent:
+            if ev.anchor not in anchors:
+                raise _error(ev.start_mark, f"unknown alias *{ev.anchor}")
+            value, size, owner = anchors[ev.anchor]
+            expanded += size
+            if expanded > MAX_EXPANDED_NODES:
+                raise _error(
+                    ev.start_mark,
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
+                )
+            if item_position():
+                stack[1].item_spans.append(  # type: ignore[union-attr]
+                    Span(ev.start_mark.index, ev.end_mark.index, ev.start_mark.column, False)
+                )
+            elif owner != item_serial and len(stack) >= 3 and stack[2].span is not None:
+                stack[2].span.copyable = False  # type: ignore[union-attr]
+            attach(value, size)
+        elif cls is DocumentStartEvent:
+            anchors.clear()
+            root_value, root_span, root_items = None, None, {}
+        elif cls is DocumentEndEvent:
+            if root_span is None:  # empty document
+                root_span = Span(ev.start_mark.index, ev.start_mark.index, 0, False)
+            docs.append(Document(root_value, root_span, root_items))
+        elif cls is StreamEndEvent:
+            return docs
+
+
+# --- writing ----------------------------------------------------------------------------
+
+class _Dumper(yaml.CSafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+# Strings that YAML 1.2 (or a lenient 1.1) reader would not read back as strings.
+_Dumper.add_implicit_resolver(_FLOAT, re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"), list("-+.0123456789"))
+_Dumper.add_implicit_resolver(_INT, re.compile(r"^0o[0-7]+$"), ["0"])
+_Dumper.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        return dumper.represent_scalar(_STR, data, style="|")
+    if dumper.resolve(yaml.ScalarNode, data, (True, False)) != _STR:
+        return dumper.represent_scalar(_STR, data, style='"')  # "true", "8", "on", as kubectl writes them
+    return dumper.represent_scalar(_STR, data)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    """Block-style YAML of ``data`` with no anchors and no ambiguous plain strings."""
+    out: str = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        default_flow_style=False,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1 << 30,
+        indent=2,
+    )
+    return out
+
+
+def span_text(text: str, span: Span) -> str:
+    """The exact text of a span, ending with a newline, without the next line's indent."""
+    s = text[span.start:span.end].rstrip(" \t")
+    return s if s.endswith("\n") else s + "\n"
+
+
+def sequence_entry(text: str, span: Span) -> str:
+    """A block sequence entry (``- ...``) holding the span's text at its original column."""
+    body = span_text(text, span)
+    return "-" + " " * (span.column - 1) + body
+
+
+def dump_all(documents: list[Any]) -> str:
+    """Several documents, separated by ``---``."""
+    return "---\n".join(dump(d) for d in documents)
+
+
+def document_text(text: str, span: Span) -> str:
+    """A document's text, re-indented to its original column if it did not start a line."""
+    return " " * span.column + span_text(text, span)
