@@ -66,10 +66,11 @@ def process_resource_list(text: str) -> Run:
                if not isinstance(v, dict)]
     cfg, config_results = _config(root.get("functionConfig"))
     results += config_results
+    function_config = root.get("functionConfig")
     if cfg is None or results:
-        return _finish(text, str(api_version), items, results)
+        return _finish(text, str(api_version), items, results, function_config)
     outcome = generate(items, cfg)
-    return _finish(text, str(api_version), outcome.entries, outcome.results)
+    return _finish(text, str(api_version), outcome.entries, outcome.results, function_config)
 
 
 def fatal(message: str) -> Run:
@@ -80,9 +81,12 @@ def fatal(message: str) -> Run:
     return Run(body, 1, _fail([result]))
 
 
-def _finish(text: str, api_version: str, entries: list[Entry], results: list[Result]) -> Run:
+def _finish(text: str, api_version: str, entries: list[Entry], results: list[Result],
+            function_config: Any = None) -> Run:
     out = [f"apiVersion: {api_version}\nkind: ResourceList\n"]
     out.append(_entries_text(text, entries, sequence=True) if entries else "items: []\n")
+    if function_config is not None:  # echoed, so that the output can be fed to the function again
+        out.append(yamlio.dump({"functionConfig": function_config}))
     if results:
         out.append(yamlio.dump({"results": [r.as_dict() for r in results]}))
     failed = any(r.severity == ERROR for r in results)

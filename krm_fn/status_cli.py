@@ -93,6 +93,11 @@ def _check_shape(text: str) -> None:
             raise CliError("cannot parse input: YAML aliases are not supported")
 
 
+def _load_yaml(text: str) -> list[Any]:
+    _check_shape(text)
+    return list(yaml.load_all(text, Loader=_Loader))
+
+
 def parse_documents(text: str) -> list[Any]:
     """JSON (one value) or a YAML stream; a malformed one is a CliError."""
     if not text.strip():
@@ -102,11 +107,12 @@ def parse_documents(text: str) -> list[Any]:
             try:
                 return [json.loads(text)]
             except json.JSONDecodeError as exc:
-                raise CliError(
-                    f"cannot parse input: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-                ) from None
-        _check_shape(text)
-        return list(yaml.load_all(text, Loader=_Loader))
+                json_error = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+            try:  # a stream of JSON documents, or YAML flow style
+                return _load_yaml(text)
+            except yaml.YAMLError:
+                raise CliError(f"cannot parse input: {json_error}") from None
+        return _load_yaml(text)
     except yaml.YAMLError as exc:
         raise CliError(f"cannot parse input: {_yaml_error(exc)}") from None
     except RecursionError:
