@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,14 @@ def sample(kind: str) -> dict[str, Any]:
 DROP = object()
 
 
-def put(path: str, value: Any) -> Edit:
-    """Set a dotted path (digits index lists); value DROP deletes the field."""
+def put(path: str | tuple[Any, ...], value: Any) -> Edit:
+    """Set a field by dotted path (digits index lists) or key tuple; value DROP deletes it."""
+    if isinstance(path, str):
+        path = tuple(int(k) if k.isdigit() else k for k in path.split("."))
+    *parents, last = path
 
     def edit(obj: dict[str, Any]) -> None:
         node: Any = obj
-        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
         for p in parents:
             node = node[p]
         if value is DROP:
@@ -133,7 +135,10 @@ INVALID: list[tuple[str, str, Edit, str]] = [
      f"{DEPLOY_C0}.ports.1.name: Duplicate value: 'http'"),
     ("image-pull-policy", "Deployment", put(f"{DEPLOY_C0}.imagePullPolicy", "Sometimes"),
      f"{DEPLOY_C0}.imagePullPolicy: Unsupported value 'Sometimes'"),
-    ("unknown-kind", "ConfigMap", put("apiVersion", "example.com/v1"), "apiVersion/kind: unknown kind 'ConfigMap'"),
+    ("httproute-null-port-is-pruned", "HTTPRoute", put("spec.rules.0.backendRefs", [{"name": "svc", "port": None}]),
+     "spec.rules.0.backendRefs.0: Must have port for Service reference"),
+    ("unknown-kind", "ConfigMap", put("kind", "Widget"), "apiVersion/kind: unknown kind 'Widget' in 'v1'"),
+    ("unknown-group", "ConfigMap", put("apiVersion", "example.com/v1"), "apiVersion/kind: unknown kind 'ConfigMap'"),
     ("missing-kind", "ConfigMap", put("kind", DROP), "apiVersion/kind: Required value"),
 ]  # fmt: skip
 
@@ -148,14 +153,49 @@ def test_invalid_object_is_reported(kind: str, edit: Edit, expected: str) -> Non
     assert any(expected in e for e in errors), errors
 
 
-def test_cel_escapes_reserved_property_names() -> None:
-    # parentRef rules read `p.__namespace__`: different namespaces are different parents.
-    route = sample("HTTPRoute")
-    route["spec"]["parentRefs"] = [
-        {"name": "gw", "namespace": "a"},
-        {"name": "gw", "namespace": "b"},
-    ]
-    assert validate(route) == []
+VALID_VARIANTS: list[tuple[str, str, Edit]] = [
+    # CEL sees `namespace` as `__namespace__`: different namespaces are different parents
+    ("cel-escaped-namespace", "HTTPRoute",
+     put("spec.parentRefs", [{"name": "gw", "namespace": "a"}, {"name": "gw", "namespace": "b"}])),
+    ("cel-integers", "InferencePool", put("spec.targetPorts", [{"number": 8000}, {"number": 8001}])),
+    ("nullable-field", "DestinationRule", put("spec.trafficPolicy.tls.insecureSkipVerify", None)),
+    ("int-or-string", "ServiceMonitor", put("spec.endpoints.0.targetPort", 9090)),
+    ("selector-expressions", "Deployment", put("spec.selector", {"matchExpressions": [
+        {"key": "llm-d.ai/role", "operator": "In", "values": ["decode"]},
+        {"key": "llm-d.ai/other", "operator": "DoesNotExist"}]})),
+    ("quantities", "Deployment", put(f"{DEPLOY_C0}.resources.limits", {"cpu": "1.5", "memory": "1e9"})),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "edit"), [c[1:] for c in VALID_VARIANTS], ids=[c[0] for c in VALID_VARIANTS]
+)
+def test_valid_variant_passes(kind: str, edit: Edit) -> None:
+    obj = sample(kind)
+    edit(obj)
+    assert validate(obj) == []
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key path to a field or list item below `node`."""
+    if isinstance(node, list):
+        node = dict(enumerate(node))
+    for key, child in node.items() if isinstance(node, dict) else ():
+        yield (*path, key)
+        yield from _paths(child, (*path, key))
+
+
+JUNK: list[Any] = [None, 70000, "x y", [{}]]  # a list of dicts: unhashable, wrong shape
+
+
+@pytest.mark.parametrize("obj", VALID, ids=lambda o: str(o["kind"]))
+def test_malformed_objects_give_errors_not_exceptions(obj: dict[str, Any]) -> None:
+    for path in _paths(obj):
+        for junk in JUNK:
+            broken = copy.deepcopy(obj)
+            put(path, junk)(broken)
+            errors = validate(broken)
+            assert isinstance(errors, list) and all(isinstance(e, str) for e in errors)
 
 
 def test_assert_valid_lists_every_invalid_object() -> None:
