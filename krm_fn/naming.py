@@ -106,6 +106,7 @@ def epp_labels(n: str, version: str) -> dict[str, str]:
 # --- what the API server accepts ---------------------------------------------------------
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
@@ -120,7 +121,7 @@ def is_dns1035_label(s: str) -> bool:
 
 
 def is_dns1123_subdomain(s: str) -> bool:
-    return 0 < len(s) <= 253 and all(is_dns1123_label(p) for p in s.split("."))
+    return len(s) <= 253 and bool(_DNS1123_SUBDOMAIN.match(s))
 
 
 def is_label_value(s: str) -> bool:

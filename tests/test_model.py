@@ -1,0 +1,108 @@
+"""krm_fn.model: CRD defaulting as the API server does it, validation with field paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from krm_fn import crd
+from krm_fn.model import parse_model_service
+
+SPEC = {"model": {"name": "m", "image": "reg/m:1"}, "engine": {}, "accelerator": {"type": "nvidia"}, "decode": {}}
+
+
+def obj(spec: dict[str, Any] | None = None, **meta: Any) -> dict[str, Any]:
+    return {"apiVersion": "model.otterscale.io/v1alpha1", "kind": "ModelService",
+            "metadata": {"name": "llama", "namespace": "ml", **meta}, "spec": {**SPEC, **(spec or {})}}
+
+
+def problems(o: dict[str, Any]) -> list[tuple[str, str]]:
+    ms, found = parse_model_service(o)
+    assert (ms is None) == bool(found)
+    return [(p, m) for p, m, _ in found]
+
+
+def test_structural_defaults_apply_only_where_the_parent_exists() -> None:
+    schema = crd.modelservice_schema()
+    d = crd.apply_defaults(obj({"routingProxy": {}, "inferencePool": {"endpointPicker": {}},
+                                "monitoring": {"podMonitor": {}}, "decode": {"parallelism": {}}}), schema)
+    s = d["spec"]
+    assert s["engine"] == {"image": "ghcr.io/llm-d/llm-d-cuda:v0.5.1", "port": 8000}
+    assert s["model"]["mountPath"] == "/models"
+    assert s["decode"] == {"replicas": 1, "parallelism": {"tensor": 1, "data": 1, "dataLocal": 1}}
+    assert s["routingProxy"] == {"image": "ghcr.io/llm-d/llm-d-routing-sidecar:v0.6.0", "connector": "nixlv2",
+                                 "targetPort": 8200}
+    assert s["inferencePool"]["endpointPicker"] == {
+        "image": "ghcr.io/llm-d/llm-d-inference-scheduler:v0.6.0", "replicas": 1, "port": 9002,
+        "failureMode": "FailOpen"}
+    assert s["monitoring"]["podMonitor"] == {"enabled": False, "portName": "http", "path": "/metrics",
+                                             "interval": "30s"}
+    bare = crd.apply_defaults(obj(), schema)["spec"]
+    assert "routingProxy" not in bare and "monitoring" not in bare and "parallelism" not in bare["decode"]
+
+
+def test_nulls_are_pruned_then_defaulted() -> None:
+    d = crd.apply_defaults(obj({"engine": {"port": None, "image": None}}), crd.modelservice_schema())
+    assert d["spec"]["engine"] == {"image": "ghcr.io/llm-d/llm-d-cuda:v0.5.1", "port": 8000}
+
+
+def test_explicit_values_are_kept() -> None:
+    ms, found = parse_model_service(obj({"decode": {"replicas": 0}, "engine": {"image": "e", "port": 9000}}))
+    assert found == [] and ms is not None
+    assert ms.spec.decode.replicas == 0 and ms.spec.engine.port == 9000 and ms.spec.engine.image == "e"
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ({"decode": {"replicas": "two"}}, ("spec.decode.replicas", "must be of type integer, not string")),
+    ({"decode": {"replicas": -1}}, ("spec.decode.replicas", "must be greater than or equal to 0")),
+    ({"decode": {"parallelism": {"tensor": 0}}}, ("spec.decode.parallelism.tensor", "must be greater than or equal to 1")),
+    ({"engine": {"port": 70000}}, ("spec.engine.port", "must be less than or equal to 65535")),
+    ({"accelerator": {"type": "tpu"}}, ("spec.accelerator.type",
+                                        'unsupported value "tpu": must be one of "nvidia", "amd", "intel-gaudi", "google", "cpu"')),
+    ({"accelerator": {}}, ("spec.accelerator.type", "required field is missing")),
+    ({"model": {"name": "", "image": "i"}}, ("spec.model.name", "must not be empty")),
+    ({"decode": {"replica": 2}}, ("spec.decode.replica", 'unknown field "replica"')),
+    ({"decode": {"resources": {"limits": {"memory": "lots"}}}},
+     ("spec.decode.resources.limits[memory]", '"lots" does not match the pattern')),
+    ({"engine": {"env": [{"value": "x"}]}}, ("spec.engine.env[0].name", "required field is missing")),
+    ({"inferencePool": {}}, ("spec.inferencePool.endpointPicker", "required field is missing")),
+    ({"inferencePool": {"endpointPicker": {"failureMode": "Open"}}},
+     ("spec.inferencePool.endpointPicker.failureMode", 'unsupported value "Open"')),
+    ({"httpRoute": {"gatewayRef": {"name": ""}}}, ("spec.httpRoute.gatewayRef.name", "must not be empty")),
+    ({"engine": {"image": ""}}, ("spec.engine.image", "must not be empty")),
+    ({"engine": {"imagePullPolicy": "Sometimes"}}, ("spec.engine.imagePullPolicy", "must be one of Always")),
+    ({"routingProxy": {"image": ""}}, ("spec.routingProxy.image", "must not be empty")),
+    ({"httpRoute": {"gatewayRef": {"name": "gw"}, "hostnames": ["Bad_Host"]}},
+     ("spec.httpRoute.hostnames[0]", "must be a DNS hostname")),
+    ({"monitoring": {"podMonitor": {"enabled": True, "interval": "30 seconds"}}},
+     ("spec.monitoring.podMonitor.interval", "must be a Prometheus duration")),
+    ({"decode": {"nodeSelector": {"bad key!": "x"}}}, ("spec.decode.nodeSelector[bad key!]", "must be a valid label")),
+])
+def test_each_violation_names_its_field(spec: dict[str, Any], expected: tuple[str, str]) -> None:
+    (found,) = problems(obj(spec))
+    assert found[0] == expected[0]
+    assert found[1].startswith(expected[1]), found[1]
+
+
+@pytest.mark.parametrize(("meta", "path", "message"), [
+    ({"namespace": None}, "metadata.namespace", "is required"),
+    ({"namespace": "Bad_NS"}, "metadata.namespace", "must be a lowercase DNS-1123 label"),
+    ({"name": "Llama"}, "metadata.name", "must be a lowercase DNS-1123 subdomain"),
+    ({"name": "a" * 64}, "metadata.name", "must be no more than 63 characters"),
+])
+def test_metadata_rules(meta: dict[str, Any], path: str, message: str) -> None:
+    o = obj()
+    o["metadata"].update(meta)
+    if o["metadata"]["namespace"] is None:
+        del o["metadata"]["namespace"]
+    (found,) = problems(o)
+    assert found[0] == path and found[1].startswith(message)
+
+
+@pytest.mark.parametrize("name", ["v1.2", "9lives", "a" * 60])
+def test_epp_service_name_must_be_dns1035_when_there_is_a_pool(name: str) -> None:
+    o = obj({"inferencePool": {"endpointPicker": {}}}, name=name)
+    (found,) = problems(o)
+    assert found[0] == "metadata.name" and "DNS-1035" in found[1]
+    assert problems(obj(name=name)) == []  # no EPP Service without a pool
