@@ -1,0 +1,30 @@
+"""The shipped ModelService schema is the v0.9.0-beta.1 CRD's, and drives validation generically."""
+
+from __future__ import annotations
+
+import json
+import runpy
+
+from krm_fn import crd
+from tests.conftest import ROOT
+
+CRD = ROOT / "tests" / "data" / "crds" / "modelservices.model.otterscale.io.v0.9.0-beta.1.yaml"
+
+
+def test_shipped_schema_is_extracted_from_the_crd() -> None:
+    extract = runpy.run_path(str(ROOT / "scripts" / "extract_schema.py"))["extract"]
+    assert json.loads(extract(str(CRD))) == crd.modelservice_schema()
+
+
+def test_list_map_keys_must_be_unique() -> None:
+    schema = {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+              "items": {"type": "object", "properties": {"name": {"type": "string"}}}}
+    assert crd.validate([{"name": "a"}, {"name": "a"}], schema, "claims") == [
+        ("claims[1]", "duplicate entry for key name", None)]
+
+
+def test_int_or_string_and_int32_bounds() -> None:
+    s = {"x-kubernetes-int-or-string": True, "pattern": "^[0-9]+m?$"}
+    assert crd.validate(5, s) == [] and crd.validate("5m", s) == []
+    assert crd.validate(True, s)[0][1] == "must be of type integer or string, not boolean"
+    assert crd.validate(2**31, {"type": "integer", "format": "int32"})[0][1] == "is out of range for int32"
