@@ -1,0 +1,278 @@
+"""`modelservice-fn render`: files and directories to the stream of manifests to apply."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from krm_fn import cli, render
+from krm_fn.yamlio import read_documents
+
+ROOT = Path(__file__).resolve().parent.parent
+KPT = ROOT / "examples" / "kpt"
+OWNER = "fn.model.otterscale.io/owner"
+
+MODELSERVICE = """\
+apiVersion: model.otterscale.io/v1alpha1
+kind: ModelService
+metadata:
+  name: {name}
+  namespace: ml
+spec:
+  model:
+    name: org/model
+    image: registry.example.com/model:v1
+  engine: {{}}
+  accelerator:
+    type: nvidia
+  decode:
+    replicas: 1
+  inferencePool:
+    endpointPicker: {{}}
+"""
+CHILDREN_OF_ONE = 12  # decode Deployment, EPP stack (9 objects), InferencePool, DestinationRule
+
+
+def main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = render.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def docs(stdout: str) -> list[dict[str, Any]]:
+    """The output read back with YAML 1.2 rules, as the function reads."""
+    return [d.value for d in read_documents(stdout)]
+
+
+def kinds(objs: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(o["kind"], o["metadata"]["name"]) for o in objs]
+
+
+@pytest.fixture
+def pkg(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(KPT, tmp_path / "pkg"))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    d = tmp_path / "app"
+    d.mkdir()
+    (d / "ms.yaml").write_text(MODELSERVICE.format(name="llm"))
+    return d
+
+
+def test_renders_the_kpt_example(capsys: pytest.CaptureFixture[str], pkg: Path) -> None:
+    code, out, err = main(capsys, str(pkg))
+    assert (code, err) == (0, "")
+    objs = docs(out)
+    names = kinds(objs)
+    assert names[:2] == [("ConfigMap", "feature-flags"), ("ModelService", "qwen3-32b")]
+    assert len(names) == 2 + 17 and all(OWNER in o["metadata"]["annotations"] for o in objs[2:])
+    assert not {"Kptfile", "EPPConfig"} & {k for k, _ in names}
+    # objects the function does not own come out as written, comments and plain `on` included
+    assert "  name: feature-flags # owned by the platform team\n" in out
+    assert "  streaming: on # a string, not a boolean\n  umask: 0755\n" in out
+    assert objs[0]["data"] == {"streaming": "on", "umask": 755, "rollout": "2024-05-01"}
+
+
+def test_output_is_the_same_with_the_generated_files_present(
+        capsys: pytest.CaptureFixture[str], pkg: Path) -> None:
+    _, first, _ = main(capsys, str(pkg))
+    children = first.split("---\n")[2:]
+    (pkg / "models" / "qwen3-32b.generated.yaml").write_text("---\n".join(children))
+    code, second, _ = main(capsys, str(pkg))
+    assert code == 0 and second == first
+
+
+def test_stale_generated_objects_are_pruned(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "old.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: llm-prefill\n  namespace: ml\n"
+        "  annotations:\n    fn.model.otterscale.io/owner: ModelService/ml/llm\nspec: {}\n")
+    code, out, _ = main(capsys, str(app))
+    assert code == 0
+    assert ("Deployment", "llm-prefill") not in kinds(docs(out))
+    assert len(docs(out)) == 1 + CHILDREN_OF_ONE
+
+
+def test_drops_what_is_not_applied(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "kustomization.yaml").write_text("resources:\n- ms.yaml\n")
+    (app / "kustomize-component.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: []\n")
+    (app / "kptfile.yaml").write_text("apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: app\n")
+    (app / "local.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\n  annotations:\n"
+        "    config.kubernetes.io/local-config: \"true\"\n---\n# only a comment\n---\n- a list\n---\nplain text\n")
+    (app / "epp.yml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
+                                 "metadata:\n  name: c\nprovider: none\n")
+    code, out, _ = main(capsys, str(app))
+    assert code == 0
+    names = kinds(docs(out))
+    assert names[0] == ("ModelService", "llm") and len(names) == 1 + CHILDREN_OF_ONE - 1
+    assert ("DestinationRule", "llm-epp") not in names, "the EPPConfig found was used: provider none"
+
+
+def test_local_config_modelservice_is_processed_but_not_emitted(
+        capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    text = MODELSERVICE.format(name="llm").replace(
+        "  namespace: ml\n", "  namespace: ml\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n")
+    (app / "ms.yaml").write_text(text)
+    code, out, _ = main(capsys, str(app))
+    assert code == 0
+    assert [k for k, _ in kinds(docs(out))].count("ModelService") == 0
+    assert len(docs(out)) == CHILDREN_OF_ONE
+
+
+def test_orchestrator_annotations_are_stripped(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "x.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n"
+        "    internal.config.kubernetes.io/path: x.yaml\n    config.kubernetes.io/path: x.yaml\n"
+        "    config.kubernetes.io/index: '0'\n    config.k8s.io/id: '1'\n    kustomize.config.k8s.io/id: |\n"
+        "      kind: ConfigMap\n    team: ml # kept\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  annotations:\n"
+        "    internal.config.kubernetes.io/index: '1'\ndata:\n  k: 'on'\n")
+    code, out, _ = main(capsys, str(app))
+    assert code == 0
+    by_name = {o["metadata"]["name"]: o for o in docs(out)}
+    assert by_name["a"]["metadata"]["annotations"] == {"team": "ml"}
+    assert by_name["b"]["metadata"] == {"name": "b"}
+    assert by_name["b"]["data"] == {"k": "on"}
+    assert "internal.config" not in out and "config.kubernetes.io/path" not in out
+
+
+def test_files_are_read_recursively_in_sorted_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+    for rel in ("b.yaml", "a/z.yml", "a.yaml", "c/d/e.json", ".hidden/h.yaml", "notes.txt", "a/.x.yaml"):
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        name = rel.replace("/", "-").replace(".", "-")
+        path.write_text(json.dumps(yaml.safe_load(cm.format(name))) if rel.endswith(".json") else cm.format(name))
+    code, out, _ = main(capsys, str(tmp_path))
+    assert code == 0
+    # by path components, as filepath.Walk (kubectl apply -R) goes: a/z.yml before a.yaml
+    assert [n for _, n in kinds(docs(out))] == ["a-z-yml", "a-yaml", "b-yaml", "c-d-e-json"]
+    assert "{" not in out, "JSON input comes out as block YAML"
+
+
+def test_namespaces_come_first(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "zz-namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ml\n")
+    _, out, _ = main(capsys, str(app))
+    assert kinds(docs(out))[:2] == [("Namespace", "ml"), ("ModelService", "llm")]
+
+
+def test_a_file_given_twice_is_read_once(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    code, out, err = main(capsys, str(app), str(app / "ms.yaml"), str(app / ".." / "app" / "ms.yaml"))
+    assert (code, err) == (0, "")
+    assert len(docs(out)) == 1 + CHILDREN_OF_ONE
+
+
+def test_config_file_wins_and_is_not_emitted(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "epp.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
+                                  "metadata:\n  name: c\nprovider: gke\n")
+    (app / "fn-config.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\n"
+                                        "data:\n  provider: none\n  metricsEndpointAuth: \"false\"\n")
+    for flag in (["--config", str(app / "fn-config.yaml")], [f"--config={app / 'fn-config.yaml'}"]):
+        code, out, _ = main(capsys, *flag, str(app))
+        names = kinds(docs(out))
+        assert code == 0 and ("ConfigMap", "function-input") not in names
+        assert not {"DestinationRule", "Secret", "ClusterRole"} & {k for k, _ in names}
+
+
+def test_warnings_go_to_stderr(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    text = MODELSERVICE.format(name="llm").replace(
+        "  inferencePool:\n    endpointPicker: {}\n", "  httpRoute:\n    gatewayRef:\n      name: gw\n")
+    (app / "ms.yaml").write_text(text)
+    code, out, err = main(capsys, str(app))
+    assert code == 0 and kinds(docs(out))[1] == ("Deployment", "llm-decode")
+    assert err.startswith("modelservice-fn: warning: ModelService ml/llm spec.httpRoute: ")
+
+
+@pytest.mark.parametrize(("setup", "needle"), [
+    (lambda d: (d / "ms.yaml").write_text(MODELSERVICE.format(name="llm").replace("replicas: 1", "replicas: x")),
+     "spec.decode.replicas: must be of type integer, not string ({d}/ms.yaml)"),
+    (lambda d: (d / "ms.yaml").write_text(MODELSERVICE.format(name="llm").replace("  namespace: ml\n", "")),
+     "metadata.namespace: is required"),
+    (lambda d: (d / "two.yaml").write_text(MODELSERVICE.format(name="llm")),
+     "duplicate ModelService ml/llm (also in {d}/ms.yaml)"),
+    (lambda d: (d / "bad.yaml").write_text("a: [1, 2\n"), "{d}/bad.yaml: invalid YAML: line "),
+    (lambda d: (d / "bin.yaml").write_bytes(b"a: \xff\n"), "{d}/bin.yaml: not UTF-8 text"),
+    (lambda d: [(d / f"e{i}.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n")
+                for i in (1, 2)], "found 2 EPPConfig objects ({d}/e1.yaml, {d}/e2.yaml)"),
+    (lambda d: (d / "e.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
+                                         "metadata:\n  name: c\nprovider: nginx\n"),
+     "EPPConfig c provider: Input should be 'istio', 'gke' or 'none' ({d}/e.yaml)"),
+    (lambda d: (d / "e.yaml").write_text("apiVersion: fn.model.otterscale.io/v1beta9\nkind: EPPConfig\n"),
+     "functionConfig must be fn.model.otterscale.io/v1alpha1 EPPConfig"),
+])
+def test_errors_are_one_line_with_nothing_on_stdout(
+        capsys: pytest.CaptureFixture[str], app: Path, setup: Any, needle: str) -> None:
+    setup(app)
+    code, out, err = main(capsys, str(app))
+    assert (code, out) == (1, "")
+    assert err.startswith("modelservice-fn: ") and err.count("\n") == 1
+    assert needle.format(d=app.as_posix()) in err
+
+
+def test_a_line_break_in_a_file_name_stays_escaped(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "bad\nname.yaml").write_text(MODELSERVICE.format(name="other").replace("replicas: 1", "replicas: x"))
+    code, _, err = main(capsys, str(app))
+    assert code == 1 and err.count("\n") == 1 and "bad\\nname.yaml" in err
+
+
+def test_error_names_the_file_as_the_user_gave_it(
+        capsys: pytest.CaptureFixture[str], app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (app / "sub").mkdir()
+    (app / "sub" / "ms.yaml").write_text(MODELSERVICE.format(name="Bad_Name"))
+    monkeypatch.chdir(app)
+    code, _, err = main(capsys, ".")
+    assert code == 1 and "metadata.name: must be a lowercase DNS-1123 subdomain (sub/ms.yaml)" in err
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["nope"], "nope: no such file or directory"),
+    (["--config", "nope.yaml", "."], "--config nope.yaml: no such file"),
+])
+def test_missing_paths(capsys: pytest.CaptureFixture[str], app: Path, monkeypatch: pytest.MonkeyPatch,
+                       argv: list[str], needle: str) -> None:
+    monkeypatch.chdir(app)
+    code, out, err = main(capsys, *argv)
+    assert (code, out) == (1, "") and needle in err
+
+
+def test_config_file_with_several_documents(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app.parent / "c.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: ConfigMap\n")
+    code, _, err = main(capsys, "--config", str(app.parent / "c.yaml"), str(app))
+    assert code == 1 and "found 2 documents" in err
+
+
+def test_an_empty_directory_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("no manifests\n")
+    code, out, err = main(capsys, str(tmp_path))
+    assert (code, out) == (1, "") and "no .yaml, .yml or .json files" in err
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    ([], "no PATH given"), (["--verbose", "."], "unknown option --verbose"), (["--config"], "--config needs a FILE"),
+])
+def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = main(capsys, *argv)
+    assert (code, out) == (2, "") and needle in err and err.count("\n") == 1
+
+
+def test_help_and_the_cli_dispatch(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    code, out, _ = main(capsys, "--help")
+    assert code == 0 and out.startswith("usage: modelservice-fn render [--config FILE] PATH...")
+    assert cli.main(["render", "--", str(app)]) == 0
+    assert len(docs(capsys.readouterr().out)) == 1 + CHILDREN_OF_ONE
+
+
+def test_strip_annotations_keeps_the_object_when_there_is_nothing_to_strip() -> None:
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "annotations": {"x": "y"}}}
+    assert render.strip_annotations(obj) is obj
+    marked = {**obj, "metadata": {"name": "a", "annotations": {"config.k8s.io/id": "1"}}}
+    assert render.strip_annotations(marked) == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
+    assert marked["metadata"]["annotations"] == {"config.k8s.io/id": "1"}, "the input is not changed"
