@@ -122,13 +122,13 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
         results += [_problem(obj, p, m, v) for p, m, v in problems]
         if ms is None:
             continue
-        key = (ms.namespace, ms.name)
-        if key in seen:
-            first_file, _ = file_of(items[seen[key]].value)
+        ms_key = (ms.namespace, ms.name)
+        if ms_key in seen:
+            first_file, _ = file_of(items[seen[ms_key]].value)
             where = f" (also in {first_file})" if first_file else ""
             results.append(_problem(obj, "metadata.name", f"duplicate ModelService {ms.namespace}/{ms.name}{where}"))
             continue
-        seen[key] = i
+        seen[ms_key] = i
         services[i] = ms
 
     children: dict[int, list[Generated]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,8 @@ def _config(obj: Any) -> tuple[EPPConfig | None, list[Result]]:
         return cfg, []
     ref = None
     if isinstance(obj, dict):
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
         ref = ResourceRef(str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(meta.get("name", "")))
     return None, [Result(f"functionConfig: {m}", ERROR, ref, p, v) for p, m, v in problems]
 
@@ -81,7 +83,7 @@ def fatal(message: str) -> Run:
     return Run(body, 1, _fail([result]))
 
 
-def _finish(text: str, api_version: str, entries: list[Entry], results: list[Result],
+def _finish(text: str, api_version: str, entries: Sequence[Entry], results: list[Result],
             function_config: Any = None) -> Run:
     out = [f"apiVersion: {api_version}\nkind: ResourceList\n"]
     out.append(_entries_text(text, entries, sequence=True) if entries else "items: []\n")
@@ -93,7 +95,7 @@ def _finish(text: str, api_version: str, entries: list[Entry], results: list[Res
     return Run("".join(out), 1 if failed else 0, _fail(results) if failed else "")
 
 
-def _entries_text(text: str, entries: list[Entry], sequence: bool) -> str:
+def _entries_text(text: str, entries: Sequence[Entry], sequence: bool) -> str:
     """Items as a block sequence (``items:``) or as a bare stream of documents."""
     parts: list[str] = ["items:\n"] if sequence else []
     pending: list[Any] = []
