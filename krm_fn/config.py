@@ -55,8 +55,8 @@ def parse_function_config(obj: Any) -> tuple[EPPConfig | None, list[Problem]]:
         if isinstance(fields.get("tracing"), dict):
             fields["tracing"] = {k: v for k, v in fields["tracing"].items() if v is not None}
         return _validated(fields, "")
-    return None, [("", f"functionConfig must be {API_VERSION} {KIND} or a v1 ConfigMap, "
-                   f"not {api_version} {kind}", None)]
+    given = f"apiVersion {api_version or '(none)'}, kind {kind or '(none)'}"
+    return None, [("", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, not {given}", None)]
 
 
 def _from_config_map(obj: dict[str, Any]) -> tuple[EPPConfig | None, list[Problem]]:

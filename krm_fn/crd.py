@@ -57,7 +57,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _type_name(v: Any) -> str:
+def type_name(v: Any) -> str:
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -83,7 +83,7 @@ def _type_ok(v: Any, schema: Schema) -> bool:
         return True
     if v is None:
         return bool(schema.get("nullable"))
-    actual = _type_name(v)
+    actual = type_name(v)
     return actual == t or (t == "number" and actual == "integer")
 
 
@@ -101,7 +101,7 @@ def validate(value: Any, schema: Schema, path: str = "") -> list[Problem]:
 def _validate(v: Any, s: Schema, path: str, out: list[Problem]) -> None:
     if not _type_ok(v, s):
         want = "integer or string" if s.get("x-kubernetes-int-or-string") else s.get("type")
-        out.append((path, f"must be of type {want}, not {_type_name(v)}", v))
+        out.append((path, f"must be of type {want}, not {type_name(v)}", v))
         return
     if isinstance(v, str):
         _validate_string(v, s, path, out)
@@ -167,7 +167,7 @@ def _validate_object(v: dict[Any, Any], s: Schema, path: str, out: list[Problem]
     extra = s.get("additionalProperties")
     for k, x in v.items():
         if not isinstance(k, str):
-            out.append((path, f"keys must be strings, not {_type_name(k)} {k!r}", None))
+            out.append((path, f"keys must be strings, not {type_name(k)} {k!r}", None))
             continue
         if props is not None and k in props:
             _validate(x, props[k], _join(path, k), out)

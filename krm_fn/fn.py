@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import yamlio
-from .assemble import Entry, Generated, Item, generate
+from .assemble import Entry, Generated, Item, file_of, generate
+from .crd import type_name
 from .config import EPPConfig, parse_function_config
 from .results import ERROR, ResourceRef, Result, summary_line
 
@@ -31,12 +32,14 @@ def _config(obj: Any) -> tuple[EPPConfig | None, list[Result]]:
     cfg, problems = parse_function_config(obj)
     if not problems:
         return cfg, []
-    ref = None
+    ref, file, index = None, "", None
     if isinstance(obj, dict):
+        file, index = file_of(obj)
         meta = obj.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
-        ref = ResourceRef(str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(meta.get("name", "")))
-    return None, [Result(f"functionConfig: {m}", ERROR, ref, p, v) for p, m, v in problems]
+        if obj.get("kind"):
+            ref = ResourceRef(str(obj.get("apiVersion", "")), str(obj["kind"]), str(meta.get("name", "")))
+    return None, [Result(f"functionConfig: {m}", ERROR, ref, p, v, file, index) for p, m, v in problems]
 
 
 def process_resource_list(text: str) -> Run:
@@ -64,7 +67,7 @@ def process_resource_list(text: str) -> Run:
     spans = doc.item_spans.get("items", [])
     items = [Item(v, spans[i] if i < len(spans) else None) for i, v in enumerate(raw_items)]
 
-    results = [Result(f"items[{i}] must be an object, not {type(v).__name__}") for i, v in enumerate(raw_items)
+    results = [Result(f"items[{i}] must be an object, not {type_name(v)}") for i, v in enumerate(raw_items)
                if not isinstance(v, dict)]
     cfg, config_results = _config(root.get("functionConfig"))
     results += config_results

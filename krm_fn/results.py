@@ -64,6 +64,10 @@ class Result:
         return f"{head}: {self.message}{where}" if head else f"{self.message}{where}"
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7f)}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
 def exit_code(results: list[Result]) -> int:
     return 1 if any(r.severity == ERROR for r in results) else 0
 
@@ -72,4 +76,5 @@ def summary_line(results: list[Result]) -> str:
     """The single stderr line of a failed run."""
     errors = [r for r in results if r.severity == ERROR]
     noun = "error" if len(errors) == 1 else "errors"
-    return f"modelservice-fn: {len(errors)} {noun}: " + "; ".join(r.line() for r in errors)
+    line = f"modelservice-fn: {len(errors)} {noun}: " + "; ".join(r.line() for r in errors)
+    return line.translate(_CONTROL)  # names and paths may hold line breaks: stderr stays one line

@@ -4,7 +4,9 @@ Reading walks libyaml's event stream (C parser) with an iterative composer, so t
 - values are resolved with YAML 1.2 core-schema rules (``on``, ``yes``, ``0755`` stay strings);
 - every item of a top-level sequence (``items`` of a ResourceList) and every document
   remembers the exact span of text it came from, so passthrough items are copied byte for byte;
-- nesting depth and alias expansion are bounded before anything is expanded.
+- nesting depth and alias expansion are bounded before anything is expanded;
+- a key repeated in one mapping is an error, except inside an item whose text is copied
+  verbatim (there it is recorded on the item's span, and nothing is lost).
 
 Writing uses PyYAML's C emitter in block style, never anchors, and quotes every string
 that a YAML 1.1 or 1.2 reader would take for something else.
@@ -29,8 +31,15 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-MAX_DEPTH = 1000
-MAX_EXPANDED_NODES = 10_000_000
+# Nesting: a Kubernetes object is ~20-30 levels deep (the deepest CRD schemas ~30). Deeper
+# documents are refused here, well before the recursive code downstream (defaulting,
+# validation, the emitter) could exhaust Python's stack (~330 levels at the default limit).
+MAX_DEPTH = 200
+# Aliases are composed by reference (no copies), but whatever writes a value out again
+# expands them. Their expansion may reach MAX_EXPANDED_NODES plus the number of nodes the
+# input spells out itself, so output stays linear in the input: a billion-laughs document
+# is refused after a few hundred events, a big input with honest aliases is not.
+MAX_EXPANDED_NODES = 10_000
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -135,6 +144,17 @@ def _hashable_key(k: Any) -> Any:
     return k
 
 
+def _key_path(frames: list[_Frame], key: Any) -> str:
+    """``spec.env[0].name``: where ``key`` sits below the first frame (an item)."""
+    path = ""
+    for parent in frames[:-1]:
+        if isinstance(parent.value, list):
+            path += f"[{len(parent.value)}]"
+        else:
+            path += f".{parent.key}" if path else str(parent.key)
+    return f"{path}.{key}" if path else str(key)
+
+
 def _error(mark: Any, message: str) -> YAMLInputError:
     return YAMLInputError(f"line {mark.line + 1} column {mark.column + 1}: {message}")
 
@@ -165,12 +185,13 @@ def _compose(loader: Any, text: str) -> list[Document]:
     anchors: dict[str, tuple[Any, int, int]] = {}  # name -> (value, size, owning item serial)
     item_serial = -1  # serial of the recorded item being composed, -1 outside items
     serial_counter = 0
-    expanded = 0
+    expanded = 0  # nodes added by aliases
+    composed = 0  # nodes spelled out in the text
     root_span: Span | None = None
     root_value: Any = None
     root_items: dict[str, list[Span]] = {}
 
-    def attach(value: Any, size: int) -> None:
+    def attach(value: Any, size: int, mark: Any) -> None:
         nonlocal root_value
         if not stack:
             root_value = value
@@ -181,13 +202,17 @@ def _compose(loader: Any, text: str) -> list[Document]:
         if isinstance(container, list):
             container.append(value)
         elif top.has_key:
-            if top.key in container and len(stack) >= 3 and stack[2].span is not None:
-                if stack[2].span.duplicate_key is None:
-                    stack[2].span.duplicate_key = str(top.key)
             container[top.key] = value
             top.has_key = False
         else:
-            top.key = _hashable_key(value)
+            key = _hashable_key(value)
+            if key in container:
+                item = stack[2] if len(stack) >= 3 and stack[2].span is not None else None
+                if item is None:  # last-wins would silently drop a value
+                    raise _error(mark, f"duplicate key {str(key)!r}")
+                if item.span.duplicate_key is None:  # type: ignore[union-attr]
+                    item.span.duplicate_key = _key_path(stack[2:], key)  # type: ignore[union-attr]
+            top.key = key
             top.has_key = True
 
     def item_position() -> bool:
@@ -202,6 +227,7 @@ def _compose(loader: Any, text: str) -> list[Document]:
         ev = get_event()
         cls = ev.__class__
         if cls is ScalarEvent:
+            composed += 1
             value = _scalar_value(ev)
             if ev.anchor is not None:
                 anchors[ev.anchor] = (value, 1, item_serial)
@@ -211,8 +237,9 @@ def _compose(loader: Any, text: str) -> list[Document]:
                 )
             elif not stack:
                 root_span = Span(ev.start_mark.index, ev.end_mark.index, ev.start_mark.column, False)
-            attach(value, 1)
+            attach(value, 1, ev.start_mark)
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            composed += 1
             if len(stack) >= MAX_DEPTH:
                 raise _error(ev.start_mark, f"document nested deeper than {MAX_DEPTH} levels")
             span = None
@@ -241,20 +268,23 @@ def _compose(loader: Any, text: str) -> list[Document]:
                 frame.span.end = ev.end_mark.index
                 if len(stack) == 2:
                     item_serial = -1
+                if frame.span.duplicate_key is not None and not frame.span.copyable:
+                    # the item is written out again from its value: last-wins would lose data
+                    raise _error(ev.start_mark, f"duplicate key {frame.span.duplicate_key!r}")
             if frame.item_spans is not None and isinstance(frame.parent_key, str):
                 root_items[frame.parent_key] = frame.item_spans
             if not stack:
                 root_span = frame.span
-            attach(frame.value, frame.size)
+            attach(frame.value, frame.size, ev.start_mark)
         elif cls is AliasEvent:
             if ev.anchor not in anchors:
                 raise _error(ev.start_mark, f"unknown alias *{ev.anchor}")
             value, size, owner = anchors[ev.anchor]
             expanded += size
-            if expanded > MAX_EXPANDED_NODES:
+            if expanded > MAX_EXPANDED_NODES + composed:
                 raise _error(
                     ev.start_mark,
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
+                    f"aliases expand to more than {MAX_EXPANDED_NODES + composed} nodes (alias bomb?)",
                 )
             if item_position():
                 stack[1].item_spans.append(  # type: ignore[union-attr]
@@ -262,7 +292,7 @@ def _compose(loader: Any, text: str) -> list[Document]:
                 )
             elif owner != item_serial and len(stack) >= 3 and stack[2].span is not None:
                 stack[2].span.copyable = False  # type: ignore[union-attr]
-            attach(value, size)
+            attach(value, size, ev.start_mark)
         elif cls is DocumentStartEvent:
             anchors.clear()
             root_value, root_span, root_items = None, None, {}
@@ -309,6 +339,11 @@ def dump(data: Any) -> str:
         width=1 << 30,
         indent=2,
     )
+    # After a keep-chomped block scalar (``|+``) the emitter ends the document with ``...``.
+    # Our dumps are pieces of one document, always followed by text at column 0 (or the end),
+    # which ends the scalar just as well: a ``...`` in the middle would end the ResourceList.
+    if out.endswith("\n...\n"):
+        out = out[: -len("...\n")]
     return out
 
 
@@ -319,9 +354,32 @@ def span_text(text: str, span: Span) -> str:
 
 
 def sequence_entry(text: str, span: Span) -> str:
-    """A block sequence entry (``- ...``) holding the span's text at its original column."""
+    """A block sequence entry (``- ...``) holding the span's text at its original column.
+
+    Comment lines between the entry's ``-`` and its first key (``- # note``) are kept too.
+    """
     body = span_text(text, span)
-    return "-" + " " * (span.column - 1) + body
+    return "-" + (_entry_lead(text, span) or " " * (span.column - 1)) + body
+
+
+def _entry_lead(text: str, span: Span) -> str:
+    """The text after the ``-`` of a block entry whose node starts on a later line, or ""."""
+    line_start = text.rfind("\n", 0, span.start) + 1
+    if text[line_start:span.start].strip(" "):
+        return ""  # the node starts on the dash's line
+    end = line_start - 1  # the newline before the node's line
+    while end > 0:
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end].rstrip("\r").lstrip(" ")
+        if line.startswith("-") and (len(line) == 1 or line[1] in " \t"):
+            rest = line[1:].strip(" \t")
+            if rest and not rest.startswith("#"):
+                return ""
+            return text[text.index("-", begin) + 1:span.start]
+        if line and not line.startswith("#"):
+            return ""
+        end = begin - 1
+    return ""
 
 
 def dump_all(documents: list[Any]) -> str:

@@ -89,4 +89,4 @@ def test_config_map_errors(data: dict[str, Any], path: str, message: str) -> Non
 
 def test_other_kinds_are_refused() -> None:
     cfg, problems = parse_function_config({"apiVersion": "v1", "kind": "Secret"})
-    assert cfg is None and "must be fn.model.otterscale.io/v1alpha1 EPPConfig or a v1 ConfigMap" in problems[0][1]
+    assert cfg is None and problems[0][1] == "must be fn.model.otterscale.io/v1alpha1 EPPConfig or a v1 ConfigMap, not apiVersion v1, kind Secret"
