@@ -206,7 +206,7 @@ def test_warnings_go_to_stderr(capsys: pytest.CaptureFixture[str], app: Path) ->
                                          "metadata:\n  name: c\nprovider: nginx\n"),
      "EPPConfig c provider: Input should be 'istio', 'gke' or 'none' ({d}/e.yaml)"),
     (lambda d: (d / "e.yaml").write_text("apiVersion: fn.model.otterscale.io/v1beta9\nkind: EPPConfig\n"),
-     "functionConfig: must be fn.model.otterscale.io/v1alpha1 EPPConfig"),
+     "must be fn.model.otterscale.io/v1alpha1 EPPConfig or a v1 ConfigMap, not apiVersion fn.model.otterscale.io/v1beta9"),
 ])
 def test_errors_are_one_line_with_nothing_on_stdout(
         capsys: pytest.CaptureFixture[str], app: Path, setup: Any, needle: str) -> None:
