@@ -171,7 +171,10 @@ def read_documents(text: str) -> list[Document]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
-        raise YAMLInputError(f"{where}{e.problem or e.context or 'invalid YAML'}") from None
+        problem = e.problem or e.context or "invalid YAML"
+        if "maximum nesting depth" in problem:  # newer libyaml builds stop at 1000 levels themselves
+            problem = f"document nested deeper than {MAX_DEPTH} levels"
+        raise YAMLInputError(f"{where}{problem}") from None
     except yaml.YAMLError as e:
         raise YAMLInputError(str(e).splitlines()[0] if str(e) else "invalid YAML") from None
     finally:
