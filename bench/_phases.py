@@ -11,6 +11,8 @@ os._exit after flushing stdout: the what-ifs for the lead.
 
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 
 def main() -> None:
@@ -27,12 +29,12 @@ def main() -> None:
     from krm_fn import assemble, crd, fn, model, yamlio
     t_fn = clock()
 
-    totals: dict = {}
-    counts: dict = {}
-    active: set = set()
+    totals: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    active: set[str] = set()
 
-    def timed(name, func):
-        def wrapper(*a, **k):
+    def timed(name: str, func: Callable[..., Any]) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
             if name in active:  # recursion: time the outermost call only
                 return func(*a, **k)
             active.add(name)
@@ -45,10 +47,13 @@ def main() -> None:
                 active.discard(name)
         return wrapper
 
+    def _wrap(module: Any, attr: str, label: str) -> None:
+        setattr(module, attr, timed(label, getattr(module, attr)))
+
     yamlio.read_documents = timed("parse", yamlio.read_documents)
-    fn.parse_function_config = timed("function_config", fn.parse_function_config)
-    fn.generate = timed("generate", fn.generate)
-    assemble.parse_model_service = timed("validate", assemble.parse_model_service)
+    _wrap(fn, "parse_function_config", "function_config")
+    _wrap(fn, "generate", "generate")
+    _wrap(assemble, "parse_model_service", "validate")
     model._metadata_problems = timed("validate.metadata", model._metadata_problems)
     crd.apply_defaults = timed("validate.crd_defaults", crd.apply_defaults)
     crd.validate = timed("validate.crd_schema", crd.validate)
@@ -57,13 +62,13 @@ def main() -> None:
     validate_orig = model.ModelService.model_validate
     first = [True]
 
-    def model_validate(cls, obj, *a, **k):
+    def model_validate(cls: Any, obj: Any, *a: Any, **k: Any) -> Any:
         name = "validate.pydantic_first_call" if first[0] else "validate.pydantic"
         first[0] = False
         return timed(name, validate_orig)(obj, *a, **k)
 
-    model.ModelService.model_validate = classmethod(model_validate)
-    assemble.reconcile_resources = timed("build", assemble.reconcile_resources)
+    model.ModelService.model_validate = classmethod(model_validate)  # type: ignore[method-assign,assignment]
+    _wrap(assemble, "reconcile_resources", "build")
     assemble._own = timed("own", assemble._own)
     fn._finish = timed("write", fn._finish)
     yamlio.dump = timed("write.c_emitter", yamlio.dump)

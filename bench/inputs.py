@@ -368,7 +368,7 @@ class _KptDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore
         return True
 
 
-def _represent_str(dumper: Any, data: str) -> yaml.ScalarNode:
+def _represent_str(dumper: Any, data: str) -> Any:
     if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)

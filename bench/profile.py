@@ -6,18 +6,22 @@ Three looks, each in fresh processes of ``python -m krm_fn`` on the bench's inpu
 generates them; this script generates any that are missing):
 
 1. ``-X importtime``: self and cumulative import time of every krm_fn module and of the
-   packages each one pulls in (best of the runs: -X importtime measures wall time, which
-   other processes on the machine can only inflate);
+   packages each one pulls in, and (small) the modules the function imports that the small
+   floor does not (best of the runs: -X importtime measures wall time, which other processes
+   on the machine can only inflate);
 2. phases: the function is run in-process by a small driver that wraps krm_fn's functions with
    timers (nothing in krm_fn/ is changed): parse, functionConfig, ModelService validation
    (metadata checks, CRD defaulting, CRD schema validation, generated-object checks, pydantic
    typing with its first, model-building call apart), building the children, ownership
    annotations, the rest of ``generate``, and writing (passthrough copies and the C emitter);
    all in CPU time (time.process_time), medians over the runs; interpreter start-up, site and
-   teardown are the process's CPU time (os rusage) minus the driver's;
+   teardown are the process's CPU time (os rusage) minus the driver's; plus what-ifs, whole
+   process CPU time with the garbage collector off, with os._exit after writing, and with
+   PYDANTIC_DISABLE_PLUGINS=__all__;
 3. cProfile of one run: the functions with the most own time, saved as DIR/profile-SCENARIO.pstats.
 
-Prints a report and writes DIR/profile.json. The run.py measurements are what the targets use;
+Also small reference processes (``python -c pass``, ``import yaml``, the small floor, the floor
+plus one BaseModel subclass, ...). Prints a report and writes DIR/profile.json. The run.py measurements are what the targets use;
 these numbers explain them.
 """
 
@@ -298,17 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=BENCH / "out")
     args = ap.parse_args(argv)
 
-    import inputs
-    import run as bench_run
+    import run as bench_run  # bench/run.py: this script's folder is first on sys.path
 
     out_dir: Path = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     env = _env(out_dir)
     result: dict[str, Any] = {"machine": bench_run.machine_info(), "baseline_s": baseline(env, args.runs)}
-    del inputs
     scenarios = ["small", "large"] if args.scenario == "both" else [args.scenario]
     for name in scenarios:
-        n_ms, n_other = bench_run.FULL[name]
+        n_ms, n_other = bench_run.FULL.small if name == "small" else bench_run.FULL.large
         path = bench_run.input_file(out_dir, n_ms, n_other, everything=(name == "small"))
         runs = args.runs if name == "small" else min(args.runs, 3)
         r = {"input": f"{n_ms} ModelServices + {n_other} items, {path.stat().st_size} bytes", "runs": runs}
