@@ -98,9 +98,9 @@ def resolve_plain(s: str) -> Any:
     if _INT_RE.match(s):
         return int(s)
     if s.startswith("0o") and len(s) > 2 and all(c in "01234567" for c in s[2:]):
-        return int(s[2:], 8)
+        return int(s, 8)
     if s.startswith("0x") and len(s) > 2 and all(c in "0123456789abcdefABCDEF" for c in s[2:]):
-        return int(s[2:], 16)
+        return int(s, 16)
     if _FLOAT_RE.match(s):
         return float(s)
     return s
@@ -125,7 +125,7 @@ def _scalar_value(ev: ScalarEvent) -> Any:
 # --- composer ---------------------------------------------------------------------------
 
 class _Frame:
-    __slots__ = ("value", "key", "has_key", "anchor", "size", "span", "item_spans", "parent_key")
+    __slots__ = ("anchor", "has_key", "item_spans", "key", "parent_key", "size", "span", "value")
 
     def __init__(self, value: Any, anchor: str | None, span: Span | None) -> None:
         self.value = value

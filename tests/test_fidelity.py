@@ -142,7 +142,7 @@ def _item_events(text: str) -> list[list[yaml.Event]]:
 
 @pytest.mark.parametrize(("name", "variant"), VARIANTS)
 def test_generated_objects_are_block_style_without_anchors(name: str, variant: str) -> None:
-    text, run = run_case(name, variant)
+    _, run = run_case(name, variant)
     values = parse(run.stdout)["items"]
     events = _item_events(run.stdout)
     assert len(events) == len(values)
@@ -179,7 +179,7 @@ def test_generated_objects_read_the_same_under_yaml_1_1(name: str, variant: str)
     """What we write is never a YAML 1.1 trap: PyYAML (1.1) and the 1.2 reader agree on it."""
     _, run = run_case(name, variant)
     ours_12 = [canonical(i) for i in parse(run.stdout)["items"] if is_ours(i)]
-    old = yaml.load(run.stdout, Loader=yaml.CSafeLoader)  # noqa: S506 - SafeLoader
+    old = yaml.load(run.stdout, Loader=yaml.CSafeLoader)
     ours_11 = [canonical(i) for i in old["items"] if is_ours(i)]
     assert ours_11 == ours_12
 
@@ -221,11 +221,11 @@ def test_yaml_1_1_surprises_do_not_leak_in(variant: str) -> None:
 
 def test_json_items_keep_their_values_when_written_as_block_yaml() -> None:
     """Flow-style items (JSON) cannot be copied as text; they are re-emitted with the same values."""
-    text, run = run_case("json-input.json", "lf")
+    _, run = run_case("json-input.json", "lf")
     (cm,) = [i for i in parse(run.stdout)["items"] if i["kind"] == "ConfigMap" and not is_ours(i)]
     assert cm["data"] == {"on": "on", "octal": "0755", "exp": "1e3", "empty": "", "tilde": "~", "y": "y",
                           "multi": "line one\nline two\n", "unicode": "\u00e9\u2028x"}
-    old = yaml.load(run.stdout, Loader=yaml.CSafeLoader)  # noqa: S506 - SafeLoader
+    old = yaml.load(run.stdout, Loader=yaml.CSafeLoader)
     (cm11,) = [i for i in old["items"] if i["kind"] == "ConfigMap" and not is_ours(i)]
     assert cm11 == cm  # quoted wherever a YAML 1.1 reader would misread
 
@@ -247,7 +247,7 @@ def test_block_scalar_headers_survive() -> None:
 
 
 def test_orchestrator_annotations_are_kept() -> None:
-    text, run = run_case("lists-and-annotations.yaml", "lf")
+    _, run = run_case("lists-and-annotations.yaml", "lf")
     (cm,) = [i for i in parse(run.stdout)["items"] if i.get("metadata", {}).get("name") == "orchestrated"]
     ann = cm["metadata"]["annotations"]
     for key in ("config.kubernetes.io/path", "internal.config.kubernetes.io/path", "config.kubernetes.io/index",
@@ -260,7 +260,7 @@ def test_orchestrator_annotations_are_kept() -> None:
 
 
 def test_items_at_a_deeper_indentation_are_copied_and_generated_objects_follow() -> None:
-    text, run = run_case("deep-indentation.yaml", "lf")
+    _, run = run_case("deep-indentation.yaml", "lf")
     assert "        data:\n            on: yes\n            text: |\n                indented block\n" in run.stdout
     kinds = [i["kind"] for i in parse(run.stdout)["items"]]
     assert kinds == ["ConfigMap", "ModelService", "Deployment"]
@@ -268,7 +268,7 @@ def test_items_at_a_deeper_indentation_are_copied_and_generated_objects_follow()
 
 
 def test_comments_are_kept_where_they_were() -> None:
-    text, run = run_case("comments-everywhere.yaml", "lf")
+    _, run = run_case("comments-everywhere.yaml", "lf")
     for comment in ("# comment right after the dash", "# after a value", "# own-line comment inside",
                     "# comment in a map", "# label", "# comment before a key", "# item comment",
                     "# between items", "# indented comment at the end of the item",
