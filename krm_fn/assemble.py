@@ -116,7 +116,9 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
                                     f"{naming.MODELSERVICE_API_VERSION}", obj.get("apiVersion")))
             continue
         if item.span is not None and item.span.duplicate_key is not None:
-            results.append(_problem(obj, "", f"duplicate key {item.span.duplicate_key!r} in the object"))
+            path = item.span.duplicate_key
+            results.append(_problem(obj, path, "duplicate key: its second value would silently "
+                                    "replace the first"))
             continue
         ms, problems = parse_model_service(obj)
         results += [_problem(obj, p, m, v) for p, m, v in problems]

@@ -106,3 +106,10 @@ def test_epp_service_name_must_be_dns1035_when_there_is_a_pool(name: str) -> Non
     (found,) = problems(o)
     assert found[0] == "metadata.name" and "DNS-1035" in found[1]
     assert problems(obj(name=name)) == []  # no EPP Service without a pool
+
+
+@pytest.mark.parametrize("port", [9003, 9090])
+def test_epp_port_must_not_collide_with_the_fixed_ports(port: int) -> None:
+    (found,) = problems(obj({"inferencePool": {"endpointPicker": {"port": port}}}))
+    assert found == ("spec.inferencePool.endpointPicker.port",
+                     "must differ from the EPP's fixed health (9003) and metrics (9090) ports")

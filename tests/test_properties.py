@@ -714,9 +714,6 @@ def test_output_does_not_depend_on_the_environment() -> None:
     assert len(outputs) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: spec.inferencePool.endpointPicker.port 9090 equals the fixed "
-                   "metrics port, so the EPP Service gets two ports 9090/TCP, which the API server rejects "
-                   "(Duplicate value); no error result is given")
 def test_epp_port_collisions_are_reported() -> None:
     ms = {"apiVersion": "model.otterscale.io/v1alpha1", "kind": "ModelService",
           "metadata": {"name": "clash", "namespace": "ml"},
