@@ -133,7 +133,7 @@ EXPECTED: dict[str, Expect] = {
                                                         "spec.accelerator", "spec.decode")),
     "ms-metadata-scalar.yaml": Expect(1, "metadata", (Err("metadata", "", namespace=None, file=""),)),
     "ms-duplicate-key.yaml": Expect(1, r"spec.decode: duplicate key",
-                                    (Err("", "twice", message="duplicate key 'spec.decode'"),)),
+                                    (Err("spec.decode", "twice", message="duplicate key: its second value"),)),
     "ms-wrong-version.yaml": Expect(1, "unsupported version", ms_err("v2", "apiVersion",
                                                                     kind="ModelService")),
     "ms-yaml11-boolean.yaml": Expect(1, "secureProxy: must be of type boolean, not string",
