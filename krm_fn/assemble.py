@@ -211,7 +211,7 @@ def _placement(ms: ModelService, ms_obj: dict[str, Any], used_indexes: dict[str,
     if not ms_path:
         return {}
     directory = posixpath.dirname(posixpath.normpath(ms_path))
-    if directory.startswith("..") or directory.startswith("/"):
+    if directory.startswith(("..", "/")):
         return {}
     path = posixpath.join(directory, f"{ms.name}.generated.yaml")
     used = used_indexes.setdefault(path, set())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 from typing import TextIO
 
@@ -77,3 +79,20 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"modelservice-fn: unexpected arguments {' '.join(args)!r}\n{USAGE}")
         return 2
     return _emit(run.stdout, run.stderr, run.exit_code, sys.stdout, sys.stderr)
+
+
+def entry() -> None:
+    """The process entry point: a short-lived run that skips the costs of a long-lived one.
+
+    Measured (bench/): no cyclic garbage collection, no pydantic plugin discovery, and no
+    interpreter teardown take ~35 ms off a 160 ms run and ~11% off a large one.
+    """
+    gc.disable()
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a reader that went away (``| head``): nothing more to say
+            code = code or 1
+    os._exit(code)

@@ -79,9 +79,9 @@ def _from_config_map(obj: dict[str, Any]) -> tuple[EPPConfig | None, list[Proble
         elif key.startswith("flags.") and len(key) > len("flags."):
             fields.setdefault("flags", {})[key[len("flags."):]] = value
         else:
-            problems.append((path, "unknown key: expected provider, metricsEndpointAuth, version, "
+            problems.append((path, ("unknown key: expected provider, metricsEndpointAuth, version, "
                              "tracing.enabled, tracing.otelExporterEndpoint, tracing.sampler, "
-                             "tracing.samplerArg or flags.NAME", None))
+                             "tracing.samplerArg or flags.NAME"), None))
     if problems:
         return None, problems
     return _validated(fields, "data.")
@@ -109,8 +109,8 @@ def _validated(fields: dict[str, Any], prefix: str) -> tuple[EPPConfig | None, l
         return None, problems
     problems = []
     if not naming.is_label_value(cfg.version):
-        problems.append((f"{prefix}version", "must be a valid label value (at most 63 characters: "
-                         "letters, digits, '-', '_', '.')", cfg.version))
+        problems.append((f"{prefix}version", ("must be a valid label value (at most 63 characters: "
+                         "letters, digits, '-', '_', '.')"), cfg.version))
     for name in cfg.flags:
         if not _FLAG_NAME.match(name):
             problems.append((f"{prefix}flags.{name}",

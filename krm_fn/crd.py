@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -21,7 +21,7 @@ _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def modelservice_schema() -> Schema:
     text = resources.files("krm_fn").joinpath("data/modelservice.schema.json").read_text()
     schema: Schema = json.loads(text)

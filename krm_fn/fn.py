@@ -8,8 +8,8 @@ from typing import Any
 
 from . import yamlio
 from .assemble import Entry, Generated, Item, file_of, generate
-from .crd import type_name
 from .config import EPPConfig, parse_function_config
+from .crd import type_name
 from .results import ERROR, ResourceRef, Result, summary_line
 
 RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
@@ -28,18 +28,21 @@ def _fail(results: list[Result]) -> str:
     return summary_line(results) + "\n"
 
 
-def _config(obj: Any) -> tuple[EPPConfig | None, list[Result]]:
+def load_function_config(obj: Any, file: str | None = None) -> tuple[EPPConfig | None, list[Result]]:
+    """The EPPConfig of a functionConfig object, or error results naming it and its file."""
     cfg, problems = parse_function_config(obj)
     if not problems:
         return cfg, []
-    ref, file, index = None, "", None
+    ref, index = None, None
     if isinstance(obj, dict):
-        file, index = file_of(obj)
+        found, index = file_of(obj)
+        file = file or found
         meta = obj.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         if obj.get("kind"):
             ref = ResourceRef(str(obj.get("apiVersion", "")), str(obj["kind"]), str(meta.get("name", "")))
-    return None, [Result(f"functionConfig: {m}", ERROR, ref, p, v, file, index) for p, m, v in problems]
+    prefix = "" if ref is not None else "functionConfig: "  # without a kind, say what the object is
+    return None, [Result(f"{prefix}{m}", ERROR, ref, p, v, file or "", index) for p, m, v in problems]
 
 
 def process_resource_list(text: str) -> Run:
@@ -69,7 +72,7 @@ def process_resource_list(text: str) -> Run:
 
     results = [Result(f"items[{i}] must be an object, not {type_name(v)}") for i, v in enumerate(raw_items)
                if not isinstance(v, dict)]
-    cfg, config_results = _config(root.get("functionConfig"))
+    cfg, config_results = load_function_config(root.get("functionConfig"))
     results += config_results
     function_config = root.get("functionConfig")
     if cfg is None or results:
@@ -131,7 +134,7 @@ def process_stream(text: str, config_text: str) -> Run:
         docs = [d for d in yamlio.read_documents(text) if d.value is not None]
     except yamlio.YAMLInputError as e:
         return Run("", 1, f"modelservice-fn: input is not valid YAML: {e}\n")
-    cfg, results = _config(config_docs[0].value if config_docs else None)
+    cfg, results = load_function_config(config_docs[0].value if config_docs else None)
     items = [Item(d.value, d.span) for d in docs]
     results += [Result(f"document {i + 1} must be an object") for i, it in enumerate(items)
                 if not isinstance(it.value, dict)]

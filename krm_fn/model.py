@@ -7,7 +7,7 @@ the builders copy them verbatim, and the CRD schema has already validated them.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,18 +27,18 @@ class Parallelism(_Model):
 
 
 class RoleSpec(_Model):
-    replicas: Optional[int] = None
-    parallelism: Optional[Parallelism] = None
-    resources: Optional[dict[str, Any]] = None
-    nodeSelector: Optional[dict[str, str]] = None
-    tolerations: Optional[list[dict[str, Any]]] = None
+    replicas: int | None = None
+    parallelism: Parallelism | None = None
+    resources: dict[str, Any] | None = None
+    nodeSelector: dict[str, str] | None = None
+    tolerations: list[dict[str, Any]] | None = None
 
 
 class ModelSource(_Model):
     name: str
     image: str
     mountPath: str = ""
-    imagePullSecrets: Optional[list[dict[str, Any]]] = None
+    imagePullSecrets: list[dict[str, Any]] | None = None
 
 
 class Engine(_Model):
@@ -59,15 +59,15 @@ class RoutingProxy(_Model):
     targetPort: int = 0
     zapEncoder: str = ""
     zapLogLevel: str = ""
-    secureProxy: Optional[bool] = None
-    prefillerUseTLS: Optional[bool] = None
+    secureProxy: bool | None = None
+    prefillerUseTLS: bool | None = None
     certPath: str = ""
 
 
 class EndpointPicker(_Model):
     image: str = ""
-    replicas: Optional[int] = None
-    resources: Optional[dict[str, Any]] = None
+    replicas: int | None = None
+    resources: dict[str, Any] | None = None
     port: int = 0
     failureMode: str = ""
 
@@ -94,7 +94,7 @@ class PodMonitor(_Model):
 
 
 class Monitoring(_Model):
-    podMonitor: Optional[PodMonitor] = None
+    podMonitor: PodMonitor | None = None
 
 
 class Spec(_Model):
@@ -102,11 +102,11 @@ class Spec(_Model):
     engine: Engine
     accelerator: Accelerator
     decode: RoleSpec
-    prefill: Optional[RoleSpec] = None
-    routingProxy: Optional[RoutingProxy] = None
-    inferencePool: Optional[InferencePool] = None
-    httpRoute: Optional[HTTPRoute] = None
-    monitoring: Optional[Monitoring] = None
+    prefill: RoleSpec | None = None
+    routingProxy: RoutingProxy | None = None
+    inferencePool: InferencePool | None = None
+    httpRoute: HTTPRoute | None = None
+    monitoring: Monitoring | None = None
 
 
 class ModelService(_Model):
@@ -172,11 +172,11 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list
     """Values the API server would reject once they land in the generated objects."""
     out: list[Problem] = []
     if len(name) > 63:
-        out.append(("metadata.name", "must be no more than 63 characters: it is the value of the "
-                    "app.kubernetes.io/name label of every generated object", name))
+        out.append(("metadata.name", ("must be no more than 63 characters: it is the value of the "
+                    "app.kubernetes.io/name label of every generated object"), name))
     if "inferencePool" in spec and not naming.is_dns1035_label(naming.epp_name(name)):
-        out.append(("metadata.name", f"gives the EPP Service name {naming.epp_name(name)!r}, which is not "
-                    "a DNS-1035 label (a letter first, no dots, at most 59 characters before '-epp')", name))
+        out.append(("metadata.name", (f"gives the EPP Service name {naming.epp_name(name)!r}, which is not "
+                    "a DNS-1035 label (a letter first, no dots, at most 59 characters before '-epp')"), name))
     engine = spec["engine"]
     if not engine.get("image"):
         out.append(("spec.engine.image", "must not be empty", engine.get("image")))
@@ -192,8 +192,8 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list
     if picker is not None and not picker.get("image"):
         out.append(("spec.inferencePool.endpointPicker.image", "must not be empty", picker.get("image")))
     if picker is not None and picker.get("port") in (_EPP_HEALTH_PORT, _EPP_METRICS_PORT):
-        out.append(("spec.inferencePool.endpointPicker.port", f"must differ from the EPP's fixed health "
-                    f"({_EPP_HEALTH_PORT}) and metrics ({_EPP_METRICS_PORT}) ports", picker["port"]))
+        out.append(("spec.inferencePool.endpointPicker.port", (f"must differ from the EPP's fixed health "
+                    f"({_EPP_HEALTH_PORT}) and metrics ({_EPP_METRICS_PORT}) ports"), picker["port"]))
     for role in ("decode", "prefill"):
         for key, value in (spec.get(role) or {}).get("nodeSelector", {}).items():
             if not naming.is_label_key(key) or not naming.is_label_value(value):
@@ -210,11 +210,10 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list
             out.append(("spec.httpRoute.hostnames", "must have at most 16 entries", None))
         for i, h in enumerate(hostnames):
             if len(h) > 253 or not _HOSTNAME.match(h):
-                out.append((f"spec.httpRoute.hostnames[{i}]", "must be a DNS hostname, optionally with a "
-                            "leading '*.'", h))
+                out.append((f"spec.httpRoute.hostnames[{i}]", ("must be a DNS hostname, optionally with a "
+                            "leading '*.'"), h))
     pm = (spec.get("monitoring") or {}).get("podMonitor")
-    if pm is not None and pm.get("enabled"):
-        if pm.get("interval") and not _DURATION.match(pm["interval"]):
-            out.append(("spec.monitoring.podMonitor.interval", "must be a Prometheus duration such as 30s or 1m",
-                        pm["interval"]))
+    if pm is not None and pm.get("enabled") and pm.get("interval") and not _DURATION.match(pm["interval"]):
+        out.append(("spec.monitoring.podMonitor.interval", "must be a Prometheus duration such as 30s or 1m",
+                    pm["interval"]))
     return out

@@ -52,13 +52,14 @@ def warnings(ms: ModelService, cfg: EPPConfig) -> list[Warning]:
     if spec.httpRoute is not None and spec.inferencePool is None:
         out.append(("spec.httpRoute", "no HTTPRoute is generated without spec.inferencePool (as the operator)"))
     if spec.prefill is not None and spec.routingProxy is None:
-        out.append(("spec.prefill", "prefill/decode disaggregation without spec.routingProxy: decode pods get "
-                    "no routing sidecar, so requests never reach the prefill pods"))
+        out.append(("spec.prefill", ("prefill/decode disaggregation without spec.routingProxy: decode pods get "
+                    "no routing sidecar, so requests never reach the prefill pods")))
     if spec.routingProxy is not None and serving.target_port(ms) == serving.engine_port(ms):
-        out.append(("spec.routingProxy.targetPort", "equals spec.engine.port: the routing proxy and vLLM "
-                    "would listen on the same port in decode pods"))
+        out.append(("spec.routingProxy.targetPort", ("equals spec.engine.port: the routing proxy and vLLM "
+                    "would listen on the same port in decode pods")))
     if spec.inferencePool is not None and cfg.provider == "gke" and cfg.metricsEndpointAuth:
-        monitor = " and the ServiceMonitor references it" if ms.pod_monitors_enabled else ""
-        out.append(("spec.inferencePool", "provider gke with metricsEndpointAuth: no metrics token Secret is "
-                    f"generated (as the operator), while the ClusterRole/ClusterRoleBinding are{monitor}"))
+        monitor = "; the ServiceMonitor references the missing Secret" if ms.pod_monitors_enabled else ""
+        out.append(("spec.inferencePool", (
+            "provider gke with metricsEndpointAuth: no metrics token Secret is generated (as the operator), "
+            f"but the ClusterRole and ClusterRoleBinding still are{monitor}")))
     return out

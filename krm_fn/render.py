@@ -16,8 +16,9 @@ from typing import Any
 
 from . import yamlio
 from .assemble import INDEX_KEYS, PATH_KEYS, Entry, Generated, Item, generate
-from .config import EPPConfig, parse_function_config
-from .results import ERROR, WARNING, ResourceRef, Result, summary_line
+from .config import EPPConfig
+from .fn import load_function_config
+from .results import WARNING, Result, summary_line
 
 USAGE = """\
 usage: modelservice-fn render [--config FILE] PATH...
@@ -277,13 +278,7 @@ def _config_from_inputs(sources: list[Source]) -> EPPConfig:
 
 
 def _parse_config(obj: Any, file: str) -> EPPConfig:
-    cfg, problems = parse_function_config(obj)
+    cfg, results = load_function_config(obj, file)
     if cfg is not None:
         return cfg
-    ref = None
-    if _is_krm(obj):
-        meta = obj.get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) else None
-        ref = ResourceRef(obj["apiVersion"], obj["kind"], name if isinstance(name, str) else "")
-    results = [Result(m, ERROR, ref, p, v, file) for p, m, v in problems]
     raise RenderError(summary_line(results).removeprefix("modelservice-fn: "))

@@ -23,7 +23,7 @@ class ResourceRef:
 
     def __str__(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {ns}{self.name}"
+        return f"{self.kind} {ns}{self.name}".strip()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.events import (
@@ -106,6 +106,11 @@ def resolve_plain(s: str) -> Any:
     return s
 
 
+_TAG_TYPES: dict[str, type | tuple[type, ...]] = {
+    _INT: int, _FLOAT: (int, float), _BOOL: bool, _NULL: type(None),
+}
+
+
 def _scalar_value(ev: ScalarEvent) -> Any:
     tag = ev.tag
     if tag is None or tag == "!":
@@ -114,10 +119,10 @@ def _scalar_value(ev: ScalarEvent) -> Any:
         return ev.value
     if tag in (_INT, _FLOAT, _BOOL, _NULL):
         v = resolve_plain(ev.value)
-        ok = {_INT: int, _FLOAT: (int, float), _BOOL: bool, _NULL: type(None)}[tag]
+        ok = _TAG_TYPES[tag]
         if isinstance(v, ok) and not (tag == _INT and isinstance(v, bool)):
-            return float(v) if tag == _FLOAT else v
-        raise YAMLInputError(f"line {ev.start_mark.line + 1}: {ev.value!r} is not a valid {tag}")
+            return float(cast(float, v)) if tag == _FLOAT else v
+        raise _error(ev.start_mark, f"{ev.value!r} is not a valid {tag}")
     # unknown or local tags: the untagged value
     return resolve_plain(ev.value) if not ev.style else ev.value
 
@@ -294,7 +299,7 @@ def _compose(loader: Any, text: str) -> list[Document]:
                     Span(ev.start_mark.index, ev.end_mark.index, ev.start_mark.column, False)
                 )
             elif owner != item_serial and len(stack) >= 3 and stack[2].span is not None:
-                stack[2].span.copyable = False  # type: ignore[union-attr]
+                stack[2].span.copyable = False
             attach(value, size, ev.start_mark)
         elif cls is DocumentStartEvent:
             anchors.clear()
@@ -320,10 +325,17 @@ _Dumper.add_implicit_resolver(_INT, re.compile(r"^0o[0-7]+$"), ["0"])
 _Dumper.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+_PLAIN_IS_STR: dict[str, bool] = {}  # the resolver's verdict per string (outputs repeat strings a lot)
+
+
+def _represent_str(dumper: _Dumper, data: str) -> yaml.Node:
     if "\n" in data:
         return dumper.represent_scalar(_STR, data, style="|")
-    if dumper.resolve(yaml.ScalarNode, data, (True, False)) != _STR:
+    plain = _PLAIN_IS_STR.get(data)
+    if plain is None:
+        resolved = dumper.resolve(yaml.ScalarNode, data, (True, False))  # type: ignore[no-untyped-call]
+        plain = _PLAIN_IS_STR[data] = resolved == _STR
+    if not plain:
         return dumper.represent_scalar(_STR, data, style='"')  # "true", "8", "on", as kubectl writes them
     return dumper.represent_scalar(_STR, data)
 
