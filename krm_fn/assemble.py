@@ -217,9 +217,4 @@ def _placement(ms: ModelService, ms_obj: dict[str, Any], used_indexes: dict[str,
     used = used_indexes.setdefault(path, set())
     index = max(used, default=-1) + 1
     used.add(index)
-    ann = _annotations(ms_obj)
-    out = {}
-    for pk, ik in zip(PATH_KEYS, INDEX_KEYS):
-        if pk in ann or ik in ann:
-            out[pk], out[ik] = path, str(index)
-    return out or {PATH_KEYS[0]: path, INDEX_KEYS[0]: str(index), PATH_KEYS[1]: path, INDEX_KEYS[1]: str(index)}
+    return {PATH_KEYS[0]: path, INDEX_KEYS[0]: str(index), PATH_KEYS[1]: path, INDEX_KEYS[1]: str(index)}

@@ -12,8 +12,8 @@ from .model import EndpointPicker, ModelService
 from .serving import RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY
 
 DEFAULT_EPP_PORT = 9002
-HEALTH_PORT = 9003
-METRICS_PORT = 9090
+HEALTH_PORT = naming.EPP_HEALTH_PORT
+METRICS_PORT = naming.EPP_METRICS_PORT
 CONFIG_VOLUME = "epp-config"
 CONFIG_MOUNT_PATH = "/config"
 DEFAULT_RESOURCES = {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"memory": "16Gi"}}

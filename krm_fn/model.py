@@ -122,7 +122,6 @@ class ModelService(_Model):
 
 
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
-_EPP_HEALTH_PORT, _EPP_METRICS_PORT = 9003, 9090  # epp.HEALTH_PORT, epp.METRICS_PORT
 _HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
 
@@ -191,9 +190,9 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list
     picker = spec.get("inferencePool", {}).get("endpointPicker")
     if picker is not None and not picker.get("image"):
         out.append(("spec.inferencePool.endpointPicker.image", "must not be empty", picker.get("image")))
-    if picker is not None and picker.get("port") in (_EPP_HEALTH_PORT, _EPP_METRICS_PORT):
+    if picker is not None and picker.get("port") in (naming.EPP_HEALTH_PORT, naming.EPP_METRICS_PORT):
         out.append(("spec.inferencePool.endpointPicker.port", (f"must differ from the EPP's fixed health "
-                    f"({_EPP_HEALTH_PORT}) and metrics ({_EPP_METRICS_PORT}) ports"), picker["port"]))
+                    f"({naming.EPP_HEALTH_PORT}) and metrics ({naming.EPP_METRICS_PORT}) ports"), picker["port"]))
     for role in ("decode", "prefill"):
         for key, value in (spec.get(role) or {}).get("nodeSelector", {}).items():
             if not naming.is_label_key(key) or not naming.is_label_value(value):

@@ -21,6 +21,9 @@ COMPONENT_EPP = "epp"
 ROLE_DECODE = "decode"
 ROLE_PREFILL = "prefill"
 
+EPP_HEALTH_PORT = 9003
+EPP_METRICS_PORT = 9090
+
 MODELSERVICE_API_VERSION = "model.otterscale.io/v1alpha1"
 MODELSERVICE_KIND = "ModelService"
 

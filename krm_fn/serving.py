@@ -36,10 +36,8 @@ def target_port(ms: ModelService) -> int:
 
 
 def gpu_count(role: RoleSpec) -> int:
-    p = role.parallelism
-    if p is None:
-        return 1
-    return max(p.tensor, 1) * max(p.dataLocal, 1)
+    tp, _, dpl = parallelism(role)
+    return tp * dpl  # data parallelism does not count, as in the operator
 
 
 def inject_gpu_resources(resources: dict[str, Any], accelerator: str, gpus: int) -> dict[str, Any]:
@@ -54,9 +52,14 @@ def inject_gpu_resources(resources: dict[str, Any], accelerator: str, gpus: int)
     return out
 
 
-def vllm_args(ms: ModelService, role: RoleSpec, port: int) -> list[str]:
+def parallelism(role: RoleSpec) -> tuple[int, int, int]:
+    """Tensor, data and data-local parallelism, each at least 1."""
     p = role.parallelism
-    tp, dp, dpl = (max(p.tensor, 1), max(p.data, 1), max(p.dataLocal, 1)) if p else (1, 1, 1)
+    return (max(p.tensor, 1), max(p.data, 1), max(p.dataLocal, 1)) if p else (1, 1, 1)
+
+
+def vllm_args(ms: ModelService, role: RoleSpec, port: int) -> list[str]:
+    tp, dp, dpl = parallelism(role)
     args = [ms.spec.model.mountPath or DEFAULT_MOUNT_PATH, "--port", str(port),
             "--served-model-name", ms.spec.model.name]
     if tp > 1:
@@ -69,8 +72,7 @@ def vllm_args(ms: ModelService, role: RoleSpec, port: int) -> list[str]:
 
 
 def vllm_env(ms: ModelService, role: RoleSpec) -> list[dict[str, Any]]:
-    p = role.parallelism
-    tp, dp, dpl = (max(p.tensor, 1), max(p.data, 1), max(p.dataLocal, 1)) if p else (1, 1, 1)
+    tp, dp, dpl = parallelism(role)
     env: list[dict[str, Any]] = [
         {"name": "TP_SIZE", "value": str(tp)},
         {"name": "DP_SIZE", "value": str(dp)},
