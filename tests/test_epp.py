@@ -8,6 +8,7 @@ import pytest
 
 from krm_fn import epp, gateway, monitoring
 from krm_fn.config import EPPConfig, Tracing
+from krm_fn.model import InferencePool
 from krm_fn.reconcile import reconcile_resources
 from tests.test_serving import make
 
@@ -112,7 +113,7 @@ def test_args_with_replicas_tracing_auth_off_and_sorted_flags() -> None:
 @pytest.mark.parametrize(("resources", "expected"), [
     ({"requests": {"cpu": "1"}}, {"requests": {"cpu": "1"}}),
     ({"limits": {}}, {"limits": {}}),
-    ({"claims": [{"name": "x"}]}, {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"memory": "16Gi"}}),
+    ({}, {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"memory": "16Gi"}}),
 ])
 def test_resources_replace_the_default_only_when_requests_or_limits_are_present(resources, expected) -> None:  # type: ignore[no-untyped-def]
     ms = worked(inferencePool={"endpointPicker": {"resources": resources}})
@@ -214,3 +215,12 @@ def test_without_inference_pool_only_serving_objects_and_a_warning_for_the_route
         ("Deployment", "qwen3-32b-decode"), ("Deployment", "qwen3-32b-prefill"),
         ("PodMonitor", "qwen3-32b-decode"), ("PodMonitor", "qwen3-32b-prefill")]
     assert [w[0] for w in warnings] == ["spec.httpRoute", "spec.prefill"]
+
+
+def test_claims_alone_do_not_replace_the_default_resources() -> None:
+    # claims are refused by validation (no pod resourceClaims); the builder still follows the operator
+    base = worked()
+    spec = base.spec.model_copy(update={"inferencePool": InferencePool.model_validate(
+        {"endpointPicker": {"image": "i", "resources": {"claims": [{"name": "x"}]}}})})
+    ms = base.model_copy(update={"spec": spec})
+    assert epp.epp_resources(ms) == {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"memory": "16Gi"}}

@@ -113,3 +113,42 @@ def test_epp_port_must_not_collide_with_the_fixed_ports(port: int) -> None:
     (found,) = problems(obj({"inferencePool": {"endpointPicker": {"port": port}}}))
     assert found == ("spec.inferencePool.endpointPicker.port",
                      "must differ from the EPP's fixed health (9003) and metrics (9090) ports")
+
+
+@pytest.mark.parametrize(("toleration", "expected"), [
+    ({"key": "k", "operator": "Sometimes"}, ("spec.decode.tolerations[0].operator", "must be Equal or Exists")),
+    ({"key": "k", "operator": "Exists", "value": "v"}, ("spec.decode.tolerations[0].value", "must be empty")),
+    ({"operator": "Equal", "value": "v"}, ("spec.decode.tolerations[0].operator", "must be Exists when key")),
+    ({"key": "k", "effect": "NoRun"}, ("spec.decode.tolerations[0].effect", "must be NoSchedule")),
+    ({"key": "k", "effect": "NoSchedule", "tolerationSeconds": 5},
+     ("spec.decode.tolerations[0].tolerationSeconds", "is only allowed with effect NoExecute")),
+])
+def test_tolerations_follow_the_pod_rules(toleration: dict[str, Any], expected: tuple[str, str]) -> None:
+    (found,) = problems(obj({"decode": {"tolerations": [toleration]}}))
+    assert found[0] == expected[0] and found[1].startswith(expected[1])
+
+
+def test_valid_tolerations_pass() -> None:
+    tols = [{"operator": "Exists"}, {"key": "k", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30},
+            {"key": "k", "value": "v", "effect": "PreferNoSchedule"}]
+    assert problems(obj({"decode": {"tolerations": tols}})) == []
+
+
+@pytest.mark.parametrize(("resources", "expected"), [
+    ({"requests": {"cpu": "1500m"}, "limits": {"cpu": 1}}, ("spec.decode.resources.requests[cpu]",
+                                                            "must be less than or equal to the limit 1")),
+    ({"requests": {"memory": "2Gi"}, "limits": {"memory": "2000Mi"}}, ("spec.decode.resources.requests[memory]",
+                                                                       "must be less than or equal to the limit 2000Mi")),
+    ({"claims": [{"name": "gpu"}]}, ("spec.decode.resources.claims", "is not supported")),
+])
+def test_requests_above_limits_and_claims_are_refused(resources: dict[str, Any], expected: tuple[str, str]) -> None:
+    (found,) = problems(obj({"decode": {"resources": resources}}))
+    assert found[0] == expected[0] and found[1].startswith(expected[1])
+
+
+def test_accelerator_resource_values_are_overwritten_so_not_compared() -> None:
+    res = {"requests": {"nvidia.com/gpu": "8", "cpu": "1000m"}, "limits": {"nvidia.com/gpu": "1", "cpu": "1"}}
+    assert problems(obj({"decode": {"resources": res}})) == []
+    (found,) = problems(obj({"inferencePool": {"endpointPicker": {"resources": {
+        "requests": {"memory": "1Gi"}, "limits": {"memory": "1M"}}}}}))
+    assert found[0] == "spec.inferencePool.endpointPicker.resources.requests[memory]"
