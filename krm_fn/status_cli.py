@@ -16,15 +16,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from krm_fn import yamlio
 from krm_fn.status import has_prefill, observe, ready_condition, status_from
 
 PROG = "modelservice-fn status"
 GROUP, VERSION, PLURAL = "model.otterscale.io", "v1alpha1", "modelservices"
 EXIT_ERROR = 1
 EXIT_NOT_READY = 3
-MAX_DEPTH = 200  # a Kubernetes object is ~20 levels deep; libyaml crashes near 25k
 REQUEST_TIMEOUT = 30.0
 
 Obj = dict[str, Any]
@@ -32,21 +30,6 @@ Obj = dict[str, Any]
 
 class CliError(Exception):
     """A one-line error for stderr (exit 1)."""
-
-
-class _Loader(yaml.CSafeLoader):
-    """Safe C loader that keeps timestamps as strings, as the API server does."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-class _Dumper(yaml.CSafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
 
 
 @dataclass(frozen=True)
@@ -71,52 +54,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _yaml_error(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}"
-        return _one_line(f"{exc.problem or exc.context} at {where}")
-    return _one_line(str(exc))
-
-
-def _check_shape(text: str) -> None:
-    """Refuse aliases and deep nesting before libyaml builds (or crashes on) them."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise CliError(f"cannot parse input: nested deeper than {MAX_DEPTH} levels")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-        elif isinstance(event, yaml.AliasEvent):
-            raise CliError("cannot parse input: YAML aliases are not supported")
-
-
-def _load_yaml(text: str) -> list[Any]:
-    _check_shape(text)
-    return list(yaml.load_all(text, Loader=_Loader))
-
-
 def parse_documents(text: str) -> list[Any]:
-    """JSON (one value) or a YAML stream; a malformed one is a CliError."""
+    """The documents of a YAML or JSON stream, read as the function reads its input."""
     if not text.strip():
         raise CliError("empty input: expected `kubectl get modelservices,deployments -o yaml`")
     try:
-        if text.lstrip().startswith(("{", "[")):
-            try:
-                return [json.loads(text)]
-            except json.JSONDecodeError as exc:
-                json_error = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
-            try:  # a stream of JSON documents, or YAML flow style
-                return _load_yaml(text)
-            except yaml.YAMLError:
-                raise CliError(f"cannot parse input: {json_error}") from None
-        return _load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise CliError(f"cannot parse input: {_yaml_error(exc)}") from None
-    except RecursionError:
-        raise CliError("cannot parse input: nested too deeply") from None
+        return [d.value for d in yamlio.read_documents(text) if d.value is not None]
+    except yamlio.YAMLInputError as exc:
+        raise CliError(f"cannot parse input: {exc}") from None
 
 
 def flatten(docs: Iterable[Any]) -> list[Obj]:
@@ -339,9 +284,7 @@ def render(rows: list[Row], output: str) -> str:
     if output == "json":
         return json.dumps(as_list(rows), indent=4, ensure_ascii=False) + "\n"
     if output == "yaml":
-        return yaml.dump(
-            as_list(rows), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16
-        )
+        return yamlio.dump(as_list(rows))
     return format_table(rows) if rows else ""
 
 
