@@ -48,7 +48,7 @@ class Outcome:
         return any(r.severity == ERROR for r in self.results)
 
 
-def _annotations(obj: Any) -> dict[str, Any]:
+def annotations_of(obj: Any) -> dict[str, Any]:
     meta = obj.get("metadata") if isinstance(obj, dict) else None
     ann = meta.get("annotations") if isinstance(meta, dict) else None
     return ann if isinstance(ann, dict) else {}
@@ -66,7 +66,7 @@ def object_key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def file_of(obj: Any) -> tuple[str, int | None]:
-    ann = _annotations(obj)
+    ann = annotations_of(obj)
     path = next((ann[k] for k in PATH_KEYS if isinstance(ann.get(k), str)), "")
     index = next((ann[k] for k in INDEX_KEYS if isinstance(ann.get(k), str)), None)
     return path, int(index) if index is not None and index.isdigit() else None
@@ -104,7 +104,7 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
         obj = item.value
         if not isinstance(obj, dict):
             continue
-        owner = _annotations(obj).get(OWNER_ANNOTATION)
+        owner = annotations_of(obj).get(OWNER_ANNOTATION)
         if isinstance(owner, str):
             owned[(owner, object_key(obj))] = item
             continue
@@ -166,7 +166,7 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
 
     pruned = [item for item in owned.values() if id(item) not in kept]
     for item in pruned:
-        owner = _annotations(item.value)[OWNER_ANNOTATION]
+        owner = annotations_of(item.value)[OWNER_ANNOTATION]
         k = object_key(item.value)
         results.append(Result(f"pruned {k[1]} {k[3]}: no longer generated for {owner}", INFO,
                               _ref(item.value), "", None, *file_of(item.value)))
@@ -176,7 +176,7 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
     entries: list[Entry] = []
     for i, item in enumerate(items):
         obj = item.value
-        if isinstance(obj, dict) and isinstance(_annotations(obj).get(OWNER_ANNOTATION), str):
+        if isinstance(obj, dict) and isinstance(annotations_of(obj).get(OWNER_ANNOTATION), str):
             continue
         entries.append(item)
         entries += children.get(i, [])
@@ -190,7 +190,7 @@ def _own(obj: dict[str, Any], ms: ModelService, owner: str, previous: Item | Non
     annotations: dict[str, Any] = {OWNER_ANNOTATION: owner}
     annotations.update(meta.get("annotations", {}))
     if previous is not None:
-        for k, v in _annotations(previous.value).items():
+        for k, v in annotations_of(previous.value).items():
             annotations.setdefault(k, v)
     else:
         annotations.update(_placement(ms, ms_obj, used_indexes))

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import yamlio
-from .assemble import INDEX_KEYS, PATH_KEYS, Entry, Generated, Item, generate
+from .assemble import INDEX_KEYS, PATH_KEYS, Entry, Generated, Item, annotations_of, generate
 from .config import EPPConfig
 from .fn import load_function_config
-from .results import WARNING, Result, summary_line
+from .results import WARNING, Result, one_line, summary_line
 
 USAGE = """\
 usage: modelservice-fn render [--config FILE] PATH...
@@ -69,17 +69,12 @@ def main(argv: list[str]) -> int:
     try:
         out, warnings = render(args.paths, args.config)
     except RenderError as e:
-        sys.stderr.write(f"modelservice-fn: {_one_line(str(e))}\n")
+        sys.stderr.write(f"modelservice-fn: {one_line(str(e))}\n")
         return 1
     sys.stdout.write(out)
     for w in warnings:
-        sys.stderr.write(f"modelservice-fn: warning: {_one_line(w.line())}\n")
+        sys.stderr.write(f"modelservice-fn: warning: {one_line(w.line())}\n")
     return 0
-
-
-def _one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass
@@ -216,19 +211,13 @@ def _group(value: dict[str, Any]) -> str:
     return str(value["apiVersion"]).rpartition("/")[0]
 
 
-def _annotations(value: dict[str, Any]) -> dict[str, Any]:
-    meta = value.get("metadata")
-    ann = meta.get("annotations") if isinstance(meta, dict) else None
-    return ann if isinstance(ann, dict) else {}
-
-
 def _applied(value: Any) -> bool:
     """Whether ``value`` belongs in the output for ``kubectl apply``."""
     if not _is_krm(value):
         return False
     if (_group(value), value["kind"]) in TOOL_KINDS:
         return False
-    return _annotations(value).get(LOCAL_CONFIG) not in ("true", True)
+    return annotations_of(value).get(LOCAL_CONFIG) not in ("true", True)
 
 
 def _with_file(value: dict[str, Any], file: str, index: int) -> dict[str, Any]:
@@ -245,7 +234,7 @@ def _with_file(value: dict[str, Any], file: str, index: int) -> dict[str, Any]:
 
 def strip_annotations(value: dict[str, Any]) -> dict[str, Any]:
     """``value`` without orchestrator annotations (the same object when it has none)."""
-    ann = _annotations(value)
+    ann = annotations_of(value)
     kept = {k: v for k, v in ann.items()
             if not (isinstance(k, str) and (k.startswith(STRIPPED_PREFIX) or k in STRIPPED_KEYS))}
     if len(kept) == len(ann):

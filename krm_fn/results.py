@@ -68,6 +68,11 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7f)}
 _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, for stderr."""
+    return text.translate(_CONTROL)
+
+
 def exit_code(results: list[Result]) -> int:
     return 1 if any(r.severity == ERROR for r in results) else 0
 
@@ -77,4 +82,4 @@ def summary_line(results: list[Result]) -> str:
     errors = [r for r in results if r.severity == ERROR]
     noun = "error" if len(errors) == 1 else "errors"
     line = f"modelservice-fn: {len(errors)} {noun}: " + "; ".join(r.line() for r in errors)
-    return line.translate(_CONTROL)  # names and paths may hold line breaks: stderr stays one line
+    return one_line(line)  # names and paths may hold line breaks: stderr stays one line
