@@ -9,6 +9,7 @@ from typing import Any
 from . import naming
 from .config import EPPConfig
 from .model import ModelService, parse_model_service
+from .profile import resolve
 from .reconcile import reconcile_resources
 from .results import ERROR, INFO, WARNING, ResourceRef, Result
 from .yamlio import Span
@@ -99,6 +100,7 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
     seen: dict[tuple[str, str], int] = {}
     owned: dict[tuple[str, tuple[str, str, str, str]], Item] = {}
     foreign: dict[tuple[str, str, str, str], Item] = {}
+    profile = resolve(cfg)
 
     for i, item in enumerate(items):
         obj = item.value
@@ -120,7 +122,7 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
             results.append(_problem(obj, path, "duplicate key: its second value would silently "
                                     "replace the first"))
             continue
-        ms, problems = parse_model_service(obj)
+        ms, problems = parse_model_service(obj, profile)
         results += [_problem(obj, p, m, v) for p, m, v in problems]
         if ms is None:
             continue
@@ -143,7 +145,7 @@ def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
 
     for i, ms in services.items():
         ms_obj = items[i].value
-        desired, warnings = reconcile_resources(ms, cfg)
+        desired, warnings = reconcile_resources(ms, profile)
         results += [_problem(ms_obj, p, m, severity=WARNING) for p, m in warnings]
         owner = owner_value(ms.namespace, ms.name)
         out: list[Generated] = []

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__, naming
+from . import __version__, naming, releases
 
 API_VERSION = "fn.model.otterscale.io/v1alpha1"
 KIND = "EPPConfig"
@@ -24,6 +24,20 @@ class Tracing(BaseModel):
     samplerArg: str = "0.01"
 
 
+class DefaultImages(BaseModel):
+    """The operator's --default-*-image flags (from v0.9.0-alpha.2); unset takes the release's."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    engine: str | None = None
+    epp: str | None = None
+    routingProxy: str | None = None
+
+
+OperatorVersion = Literal["v0.9.0-alpha.1", "v0.9.0-alpha.2", "v0.9.0", "v0.9.1", "v0.9.2", "v1.0.0", "v1.0.1"]
+LlmdGeneration = Literal["v0.6", "v0.7", "v0.8", "v0.9", "v0.10"]
+
+
 class EPPConfig(BaseModel):
     """Cluster-wide settings of the operator, shared by every ModelService."""
 
@@ -34,11 +48,22 @@ class EPPConfig(BaseModel):
     flags: dict[str, str] = Field(default_factory=dict)
     tracing: Tracing = Tracing()
     version: str = __version__
+    operatorVersion: OperatorVersion = "v0.9.0-alpha.1"
+    llmd: LlmdGeneration = "v0.6"
+    # operator flags from v0.9.0-alpha.2; None takes the selected release's default
+    defaultGatewayName: str | None = None
+    defaultImages: DefaultImages | None = None
+    kitImage: str | None = None
+
+
+OPERATOR_FLAG_FIELDS = ("defaultGatewayName", "defaultImages", "kitImage")
 
 
 _FLAG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _CONFIGMAP_BOOLS = {"metricsEndpointAuth", "tracing.enabled"}
-_CONFIGMAP_STRINGS = {"provider", "version", "tracing.otelExporterEndpoint", "tracing.sampler", "tracing.samplerArg"}
+_CONFIGMAP_STRINGS = {"provider", "version", "tracing.otelExporterEndpoint", "tracing.sampler", "tracing.samplerArg",
+                      "operatorVersion", "llmd", "defaultGatewayName", "defaultImages.engine", "defaultImages.epp",
+                      "defaultImages.routingProxy", "kitImage"}
 
 
 def parse_function_config(obj: Any) -> tuple[EPPConfig | None, list[Problem]]:
@@ -52,8 +77,9 @@ def parse_function_config(obj: Any) -> tuple[EPPConfig | None, list[Problem]]:
         return _from_config_map(obj)
     if kind == KIND and api_version == API_VERSION:
         fields = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata") and v is not None}
-        if isinstance(fields.get("tracing"), dict):
-            fields["tracing"] = {k: v for k, v in fields["tracing"].items() if v is not None}
+        for nested in ("tracing", "defaultImages"):
+            if isinstance(fields.get(nested), dict):
+                fields[nested] = {k: v for k, v in fields[nested].items() if v is not None}
         return _validated(fields, "")
     given = f"apiVersion {api_version or '(none)'}, kind {kind or '(none)'}"
     return None, [("", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, not {given}", None)]
@@ -80,6 +106,8 @@ def _from_config_map(obj: dict[str, Any]) -> tuple[EPPConfig | None, list[Proble
             fields.setdefault("flags", {})[key[len("flags."):]] = value
         else:
             problems.append((path, ("unknown key: expected provider, metricsEndpointAuth, version, "
+                             "operatorVersion, llmd, defaultGatewayName, defaultImages.engine, "
+                             "defaultImages.epp, defaultImages.routingProxy, kitImage, "
                              "tracing.enabled, tracing.otelExporterEndpoint, tracing.sampler, "
                              "tracing.samplerArg or flags.NAME"), None))
     if problems:
@@ -111,6 +139,13 @@ def _validated(fields: dict[str, Any], prefix: str) -> tuple[EPPConfig | None, l
     if not naming.is_label_value(cfg.version):
         problems.append((f"{prefix}version", ("must be a valid label value (at most 63 characters: "
                          "letters, digits, '-', '_', '.')"), cfg.version))
+    if not releases.release(cfg.operatorVersion).operator_flags:
+        for name in OPERATOR_FLAG_FIELDS:
+            if getattr(cfg, name) is not None:
+                problems.append((f"{prefix}{name}", (f"is an operator flag from v0.9.0-alpha.2 on: set operatorVersion "
+                                 f"to v0.9.0-alpha.2 or later (it is {cfg.operatorVersion}), or remove it"), None))
+    if cfg.defaultGatewayName is not None and len(cfg.defaultGatewayName) > 253:
+        problems.append((f"{prefix}defaultGatewayName", "must be no more than 253 characters (a Gateway name)", None))
     for name in cfg.flags:
         if not _FLAG_NAME.match(name):
             problems.append((f"{prefix}flags.{name}",

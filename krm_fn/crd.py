@@ -22,8 +22,9 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 
 @cache
-def modelservice_schema() -> Schema:
-    text = resources.files("krm_fn").joinpath("data/modelservice.schema.json").read_text()
+def modelservice_schema(api: str = "v0.9.0-beta.1") -> Schema:
+    """The ModelService CRD schema of one otterscale/api version (only the one asked for is read)."""
+    text = resources.files("krm_fn").joinpath(f"data/modelservice.{api}.schema.json").read_text()
     schema: Schema = json.loads(text)
     return schema
 

@@ -1,4 +1,6 @@
-"""The ModelService (v0.9.0-beta.1): defaulted and validated as the API server would, then typed.
+"""The ModelService: defaulted and validated as the API server would with the CRD of the selected
+release's otterscale/api version (v0.9.0-beta.1 by default), the operator's image defaults
+applied, then typed.
 
 Nested Kubernetes core types (env, resources, tolerations, pull secrets) stay plain dicts:
 the builders copy them verbatim, and the CRD schema has already validated them.
@@ -8,11 +10,14 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from . import crd, naming
+
+if TYPE_CHECKING:
+    from .profile import Profile
 
 Problem = crd.Problem
 
@@ -33,6 +38,7 @@ class RoleSpec(_Model):
     resources: dict[str, Any] | None = None
     nodeSelector: dict[str, str] | None = None
     tolerations: list[dict[str, Any]] | None = None
+    annotations: dict[str, str] | None = None  # api v1.0.0
 
 
 class ModelSource(_Model):
@@ -116,27 +122,23 @@ class ModelService(_Model):
     uid: str = ""
     spec: Spec
 
-    @property
-    def pod_monitors_enabled(self) -> bool:
-        m = self.spec.monitoring
-        return m is not None and m.podMonitor is not None and m.podMonitor.enabled
-
 
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 _HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
 
 
-def parse_model_service(obj: dict[str, Any]) -> tuple[ModelService | None, list[Problem]]:
+def parse_model_service(obj: dict[str, Any], p: Profile) -> tuple[ModelService | None, list[Problem]]:
     """Default, validate and type one ModelService object (a dict read from YAML)."""
-    schema = crd.modelservice_schema()
+    schema = crd.modelservice_schema(p.release.api)
     problems = _metadata_problems(obj.get("metadata"))
     defaulted = crd.apply_defaults(obj, schema)
     problems += crd.validate(defaulted, schema)
     if problems:
         return None, problems
     meta, spec = defaulted["metadata"], defaulted["spec"]
-    problems = _generated_object_problems(meta["name"], meta["namespace"], spec)
+    apply_image_defaults(obj["spec"], spec, p)
+    problems = _generated_object_problems(meta["name"], meta["namespace"], spec, p)
     if problems:
         return None, problems
     ms = ModelService.model_validate(
@@ -168,29 +170,52 @@ def _metadata_problems(meta: Any) -> list[Problem]:
     return out
 
 
-def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list[Problem]:
+_IMAGE_FIELDS = (("engine", None, "engine_image"), ("routingProxy", None, "routing_proxy_image"),
+                 ("inferencePool", "endpointPicker", "epp_image"))
+
+
+def apply_image_defaults(given: Any, spec: dict[str, Any], p: Profile) -> None:
+    """Fill the images the ModelService leaves out, as the CRD (v0.9.0-alpha.1) or the operator would.
+
+    Up to v0.9.0-alpha.1 the CRD defaults an absent image and keeps an explicit ""; from
+    v0.9.0-alpha.2 the operator's ApplyImageDefaults replaces "" (absent is "" there). The
+    default is the selected llm-d generation's image unless defaultImages says otherwise.
+    """
+    for key, inner, attr in _IMAGE_FIELDS:
+        target = spec.get(key)
+        source = given.get(key) if isinstance(given, dict) else None
+        if inner is not None:
+            target = target.get(inner) if isinstance(target, dict) else None
+            source = source.get(inner) if isinstance(source, dict) else None
+        if not isinstance(target, dict):
+            continue
+        absent = not isinstance(source, dict) or source.get("image") is None
+        if absent or (p.release.operator_flags and target.get("image") == ""):
+            target["image"] = getattr(p, attr)
+
+
+def _generated_object_problems(name: str, ns: str, spec: dict[str, Any], p: Profile) -> list[Problem]:
     """Values the API server would reject once they land in the generated objects."""
     out: list[Problem] = []
     if len(name) > 63:
         out.append(("metadata.name", ("must be no more than 63 characters: it is the value of the "
                     "app.kubernetes.io/name label of every generated object"), name))
-    if "inferencePool" in spec and not naming.is_dns1035_label(naming.epp_name(name)):
-        out.append(("metadata.name", (f"gives the EPP Service name {naming.epp_name(name)!r}, which is not "
+    epp = p.epp_name(name)
+    if p.release.sanitized_epp_names:
+        if len(epp) > 63:
+            out.append(("metadata.name", (f"gives the EPP name {epp!r}, which is longer than the 63 characters "
+                        "of a DNS-1035 label (the EPP Service name)"), name))
+    elif "inferencePool" in spec and not naming.is_dns1035_label(epp):
+        out.append(("metadata.name", (f"gives the EPP Service name {epp!r}, which is not "
                     "a DNS-1035 label (a letter first, no dots, at most 59 characters before '-epp')"), name))
     engine = spec["engine"]
-    if not engine.get("image"):
-        out.append(("spec.engine.image", "must not be empty", engine.get("image")))
     if "imagePullPolicy" in engine and engine["imagePullPolicy"] not in _PULL_POLICIES:
         out.append(("spec.engine.imagePullPolicy", "must be one of Always, IfNotPresent, Never",
                     engine["imagePullPolicy"]))
     for i, env in enumerate(engine.get("env", [])):
         if not env.get("name") or "=" in env["name"]:
             out.append((f"spec.engine.env[{i}].name", "must be a non-empty name without '='", env.get("name")))
-    if "routingProxy" in spec and not spec["routingProxy"].get("image"):
-        out.append(("spec.routingProxy.image", "must not be empty", spec["routingProxy"].get("image")))
     picker = spec.get("inferencePool", {}).get("endpointPicker")
-    if picker is not None and not picker.get("image"):
-        out.append(("spec.inferencePool.endpointPicker.image", "must not be empty", picker.get("image")))
     if picker is not None and picker.get("port") in (naming.EPP_HEALTH_PORT, naming.EPP_METRICS_PORT):
         out.append(("spec.inferencePool.endpointPicker.port", (f"must differ from the EPP's fixed health "
                     f"({naming.EPP_HEALTH_PORT}) and metrics ({naming.EPP_METRICS_PORT}) ports"), picker["port"]))
@@ -200,6 +225,7 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list
         for key, value in role_spec.get("nodeSelector", {}).items():
             if not naming.is_label_key(key) or not naming.is_label_value(value):
                 out.append((f"spec.{role}.nodeSelector[{key}]", "must be a valid label key and value", value))
+        out += _annotation_problems(f"spec.{role}.annotations", role_spec.get("annotations") or {})
         for i, toleration in enumerate(role_spec.get("tolerations", [])):
             out += _toleration_problems(f"spec.{role}.tolerations[{i}]", toleration)
         out += _resource_problems(f"spec.{role}.resources", role_spec.get("resources") or {}, skip=gpu)
@@ -223,6 +249,20 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any]) -> list
     if pm is not None and pm.get("enabled") and pm.get("interval") and not _DURATION.match(pm["interval"]):
         out.append(("spec.monitoring.podMonitor.interval", "must be a Prometheus duration such as 30s or 1m",
                     pm["interval"]))
+    return out
+
+
+_ANNOTATIONS_SIZE_LIMIT = 256 * 1024  # TotalAnnotationSizeLimitB in apimachinery's ValidateAnnotations
+
+
+def _annotation_problems(path: str, annotations: dict[str, str]) -> list[Problem]:
+    """ValidateAnnotations: lower-cased keys are qualified names; keys and values total <= 256 KiB."""
+    message = ("must be a qualified name (an optional DNS subdomain prefix and '/', then at most 63 "
+               "characters: letters, digits, '-', '_', '.')")
+    out: list[Problem] = [(f"{path}[{key}]", message, key) for key in annotations
+                          if not naming.is_label_key(key.lower())]
+    if sum(len(k) + len(v) for k, v in annotations.items()) > _ANNOTATIONS_SIZE_LIMIT:
+        out.append((path, "must have at most 262144 bytes in all (keys and values)", None))
     return out
 
 

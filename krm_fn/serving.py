@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from . import naming
 from .config import Tracing
 from .model import ModelService, RoleSpec
+from .profile import Profile
 
 DEFAULT_ENGINE_PORT = 8000
 DEFAULT_TARGET_PORT = 8200
 DEFAULT_MOUNT_PATH = "/models"
 MODEL_VOLUME_NAME = "model"
+# model-unpack (internal/modelservice/deployment.go@v0.9.0-alpha.2)
+MODEL_TMP_VOLUME_NAME = "model-tmp"
+MODEL_TMP_MOUNT_PATH = "/tmp/model-oci"
+DOCKER_CONFIG_VOLUME_NAME = "docker-config"
+DOCKER_CONFIG_MOUNT_PATH = "/.docker"
+MODEL_UNPACK_SCRIPT = """\
+set -euo pipefail
+export KITOPS_HOME="${KITOPS_HOME:-/tmp/model-oci}"
+mkdir -p "$KITOPS_HOME"
+kit unpack "$OCI_MODEL_IMAGE" --plain-http -o -d "$MODEL_MOUNT_PATH"
+"""
+NIXL_SIDE_CHANNEL_ENV = "VLLM_NIXL_SIDE_CHANNEL_PORT"
 
 ACCELERATOR_RESOURCES = {
     "nvidia": "nvidia.com/gpu",
@@ -81,7 +95,7 @@ def vllm_env(ms: ModelService, role: RoleSpec) -> list[dict[str, Any]]:
     return env + copy.deepcopy(ms.spec.engine.env)
 
 
-def routing_proxy_args(ms: ModelService) -> list[str]:
+def routing_proxy_args(ms: ModelService, p: Profile) -> list[str]:
     rp = ms.spec.routingProxy
     assert rp is not None
     args = ["--port", str(engine_port(ms)), "--vllm-port", str(target_port(ms)), "--connector", rp.connector]
@@ -89,7 +103,9 @@ def routing_proxy_args(ms: ModelService) -> list[str]:
         args += ["--zap-encoder", rp.zapEncoder]
     if rp.zapLogLevel:
         args += ["--zap-log-level", rp.zapLogLevel]
-    if rp.secureProxy is not None:
+    if p.release.secure_proxy_always:
+        args.append(f"--secure-proxy={'true' if rp.secureProxy else 'false'}")
+    elif rp.secureProxy is not None:
         args.append(f"--secure-proxy={str(rp.secureProxy).lower()}")
     if rp.prefillerUseTLS is not None:
         args.append(f"--prefiller-use-tls={str(rp.prefillerUseTLS).lower()}")
@@ -116,17 +132,75 @@ def routing_proxy_env(tracing: Tracing) -> list[dict[str, str]]:
     return env
 
 
-def build_routing_proxy(ms: ModelService, tracing: Tracing) -> dict[str, Any]:
+def build_routing_proxy(ms: ModelService, p: Profile) -> dict[str, Any]:
     rp = ms.spec.routingProxy
     assert rp is not None
-    container: dict[str, Any] = {"name": "routing-proxy", "image": rp.image, "args": routing_proxy_args(ms)}
-    env = routing_proxy_env(tracing)
+    container: dict[str, Any] = {"name": "routing-proxy"}
+    if rp.image:  # Go's omitempty: an empty image is left out
+        container["image"] = rp.image
+    container["args"] = routing_proxy_args(ms, p)
+    env = routing_proxy_env(p.tracing)
     if env:
         container["env"] = env
     container["ports"] = [{"name": "proxy", "containerPort": engine_port(ms), "protocol": "TCP"}]
     container["restartPolicy"] = "Always"
     container["securityContext"] = copy.deepcopy(RESTRICTED_CONTAINER_SECURITY)
     return container
+
+
+def nixl_side_port(ms: ModelService) -> int:
+    """The port of the first VLLM_NIXL_SIDE_CHANNEL_PORT env entry, as Go's ParseInt reads it; 0 if none."""
+    for env in ms.spec.engine.env:
+        if env.get("name") == NIXL_SIDE_CHANNEL_ENV:
+            value = env.get("value")
+            if not isinstance(value, str) or not _GO_INT.fullmatch(value):
+                return 0
+            digits = value.lstrip("+-").lstrip("0")  # leading zeros are fine for ParseInt
+            return int(value) if len(digits) <= 5 and 0 < int(value) <= 65535 else 0
+    return 0
+
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def build_model_unpack(ms: ModelService, p: Profile, mount_path: str) -> dict[str, Any] | None:
+    """The model-unpack init container: kit pulls spec.model.image into the model emptyDir."""
+    if not p.kit_image or not ms.spec.model.image:
+        return None
+    env = [
+        {"name": "OCI_MODEL_IMAGE", "value": ms.spec.model.image},
+        {"name": "MODEL_MOUNT_PATH", "value": mount_path},
+        {"name": "KITOPS_HOME", "value": MODEL_TMP_MOUNT_PATH},
+    ]
+    mounts: list[dict[str, Any]] = [
+        {"name": MODEL_TMP_VOLUME_NAME, "mountPath": MODEL_TMP_MOUNT_PATH},
+        {"name": MODEL_VOLUME_NAME, "mountPath": mount_path},
+    ]
+    if ms.spec.model.imagePullSecrets:
+        mounts.append({"name": DOCKER_CONFIG_VOLUME_NAME, "mountPath": DOCKER_CONFIG_MOUNT_PATH, "readOnly": True})
+        env.append({"name": "DOCKER_CONFIG", "value": DOCKER_CONFIG_MOUNT_PATH})
+    return {
+        "name": "model-unpack",
+        "image": p.kit_image,
+        "command": ["/bin/sh", "-c"],
+        "args": [MODEL_UNPACK_SCRIPT],
+        "env": env,
+        "volumeMounts": mounts,
+        "securityContext": copy.deepcopy(RESTRICTED_CONTAINER_SECURITY),
+    }
+
+
+def model_volumes(ms: ModelService, p: Profile) -> list[dict[str, Any]]:
+    """The image volume (v0.9.0-alpha.1), or the emptyDirs model-unpack fills (and its credentials)."""
+    if not p.release.kit_unpack:
+        return [{"name": MODEL_VOLUME_NAME, "image": {"reference": ms.spec.model.image, "pullPolicy": "IfNotPresent"}}]
+    volumes: list[dict[str, Any]] = [{"name": MODEL_VOLUME_NAME, "emptyDir": {}},
+                                     {"name": MODEL_TMP_VOLUME_NAME, "emptyDir": {}}]
+    secrets = ms.spec.model.imagePullSecrets
+    if secrets:
+        volumes.append({"name": DOCKER_CONFIG_VOLUME_NAME, "secret": {
+            "secretName": secrets[0].get("name", ""), "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}})
+    return volumes
 
 
 def build_deployment(
@@ -137,7 +211,7 @@ def build_deployment(
     pod_labels: dict[str, str],
     metadata_labels: dict[str, str],
     selector_labels: dict[str, str],
-    tracing: Tracing,
+    p: Profile,
 ) -> dict[str, Any]:
     """A serving Deployment for one role, as the operator's BuildDeployment makes it."""
     spec = ms.spec
@@ -145,13 +219,18 @@ def build_deployment(
     port = target_port(ms) if with_proxy else engine_port(ms)
     mount_path = spec.model.mountPath or DEFAULT_MOUNT_PATH
 
-    vllm: dict[str, Any] = {"name": "vllm", "image": spec.engine.image}
+    vllm: dict[str, Any] = {"name": "vllm"}
+    if spec.engine.image:
+        vllm["image"] = spec.engine.image
     if spec.engine.imagePullPolicy:
         vllm["imagePullPolicy"] = spec.engine.imagePullPolicy
     vllm["command"] = ["vllm", "serve"]
     vllm["args"] = vllm_args(ms, role, port)
     vllm["env"] = vllm_env(ms, role)
     vllm["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+    nixl = nixl_side_port(ms) if p.release.nixl_side_port else 0
+    if nixl and nixl != port:
+        vllm["ports"].append({"name": "nixl-side", "containerPort": nixl, "protocol": "TCP"})
     vllm["volumeMounts"] = [{"name": MODEL_VOLUME_NAME, "mountPath": mount_path, "readOnly": True}]
     resources = inject_gpu_resources(copy.deepcopy(role.resources or {}), spec.accelerator.type, gpu_count(role))
     if resources:
@@ -168,13 +247,16 @@ def build_deployment(
         pod["nodeSelector"] = dict(role.nodeSelector)
     if role.tolerations:
         pod["tolerations"] = copy.deepcopy(role.tolerations)
-    if with_proxy:
-        pod["initContainers"] = [build_routing_proxy(ms, tracing)]
+    unpack = build_model_unpack(ms, p, mount_path) if p.release.kit_unpack else None
+    inits = ([unpack] if unpack else []) + ([build_routing_proxy(ms, p)] if with_proxy else [])
+    if inits:
+        pod["initContainers"] = inits
     pod["containers"] = [vllm]
-    pod["volumes"] = [
-        {"name": MODEL_VOLUME_NAME, "image": {"reference": spec.model.image, "pullPolicy": "IfNotPresent"}}
-    ]
+    pod["volumes"] = model_volumes(ms, p)
 
+    template_meta: dict[str, Any] = {"labels": pod_labels}
+    if p.release.role_annotations and role.annotations:
+        template_meta["annotations"] = dict(role.annotations)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -182,25 +264,28 @@ def build_deployment(
         "spec": {
             "replicas": role.replicas if role.replicas is not None else 1,
             "selector": {"matchLabels": selector_labels},
-            "template": {"metadata": {"labels": pod_labels}, "spec": pod},
+            "template": {"metadata": template_meta, "spec": pod},
         },
     }
 
 
-def build_decode_deployment(ms: ModelService, version: str, tracing: Tracing) -> dict[str, Any]:
-    c = naming.COMPONENT_DECODE
+def _build_role_deployment(ms: ModelService, p: Profile, role: RoleSpec, role_name: str, component: str,
+                           deploy_name: str) -> dict[str, Any]:
+    llmd = p.release.llmd_serving_labels
     return build_deployment(
-        ms, ms.spec.decode, naming.ROLE_DECODE, naming.decode_name(ms.name),
-        naming.pod_labels_for_role(ms.name, c, version, naming.ROLE_DECODE),
-        naming.labels_for_role(ms.name, c, version), naming.selector(ms.name, c), tracing,
+        ms, role, role_name, deploy_name,
+        naming.serving_pod_labels(ms.name, component, p.version, role_name, llmd),
+        naming.serving_metadata_labels(ms.name, component, p.version, llmd),
+        naming.serving_selector(ms.name, component, role_name, llmd), p,
     )
 
 
-def build_prefill_deployment(ms: ModelService, version: str, tracing: Tracing) -> dict[str, Any]:
+def build_decode_deployment(ms: ModelService, p: Profile) -> dict[str, Any]:
+    return _build_role_deployment(ms, p, ms.spec.decode, naming.ROLE_DECODE, naming.COMPONENT_DECODE,
+                                  naming.decode_name(ms.name))
+
+
+def build_prefill_deployment(ms: ModelService, p: Profile) -> dict[str, Any]:
     assert ms.spec.prefill is not None
-    c = naming.COMPONENT_PREFILL
-    return build_deployment(
-        ms, ms.spec.prefill, naming.ROLE_PREFILL, naming.prefill_name(ms.name),
-        naming.pod_labels_for_role(ms.name, c, version, naming.ROLE_PREFILL),
-        naming.labels_for_role(ms.name, c, version), naming.selector(ms.name, c), tracing,
-    )
+    return _build_role_deployment(ms, p, ms.spec.prefill, naming.ROLE_PREFILL, naming.COMPONENT_PREFILL,
+                                  naming.prefill_name(ms.name))

@@ -1,18 +1,27 @@
-"""Write krm_fn/data/modelservice.schema.json from the ModelService CRD (descriptions dropped).
+"""Write krm_fn/data/modelservice.<api version>.schema.json from each ModelService CRD.
 
-Usage: python scripts/extract_schema.py tests/data/crds/modelservices.model.otterscale.io.v0.9.0-beta.1.yaml
+The CRDs are tests/data/crds/modelservices.model.otterscale.io.<api version>.yaml (descriptions
+are dropped). Usage: python scripts/extract_schema.py
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-OUT = Path(__file__).resolve().parent.parent / "krm_fn" / "data" / "modelservice.schema.json"
+ROOT = Path(__file__).resolve().parent.parent
+API_VERSIONS = ("v0.9.0-beta.1", "v0.9.0-beta.2", "v0.9.0", "v0.9.1", "v1.0.0")
+
+
+def crd_path(api: str) -> Path:
+    return ROOT / "tests" / "data" / "crds" / f"modelservices.model.otterscale.io.{api}.yaml"
+
+
+def out_path(api: str) -> Path:
+    return ROOT / "krm_fn" / "data" / f"modelservice.{api}.schema.json"
 
 
 def strip(node: Any) -> Any:
@@ -31,4 +40,5 @@ def extract(crd_path: str) -> str:
 
 
 if __name__ == "__main__":
-    OUT.write_text(extract(sys.argv[1]))
+    for api in API_VERSIONS:
+        out_path(api).write_text(extract(str(crd_path(api))))

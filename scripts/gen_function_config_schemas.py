@@ -43,13 +43,30 @@ DESCRIPTIONS = {
     "tracing.otelExporterEndpoint": "OTLP exporter endpoint (OTEL_EXPORTER_OTLP_ENDPOINT).",
     "tracing.sampler": "Trace sampler (OTEL_TRACES_SAMPLER); \"\" sets none.",
     "tracing.samplerArg": "Sampler argument (OTEL_TRACES_SAMPLER_ARG); \"\" sets none.",
+    "operatorVersion": "The model-operator release whose output is reproduced (objects, names, labels, "
+                       "gating, flag defaults, ModelService CRD).",
+    "llmd": "The llm-d generation for images, routing-sidecar and EPP flags, EPP plugin files and EPP Role.",
+    "defaultGatewayName": "Operator flag --default-gateway-name (from v0.9.0-alpha.2): the Gateway of the "
+                          "default HTTPRoute; \"\" generates none. Unset: the release's default.",
+    "defaultImages": "Operator flags --default-{engine,epp,routing-proxy}-image (from v0.9.0-alpha.2).",
+    "defaultImages.engine": "vLLM image for ModelServices that set none. Unset: ghcr.io/llm-d/llm-d-cuda:v0.5.1.",
+    "defaultImages.epp": "EPP image for ModelServices that set none. Unset: the llm-d generation's.",
+    "defaultImages.routingProxy": "Routing sidecar image for ModelServices that set none. Unset: the llm-d "
+                                  "generation's.",
+    "kitImage": "Operator flag --kit-image (from v0.9.0-alpha.2): the model-unpack init container's image; "
+                "\"\" leaves it out. Unset: ghcr.io/kitops-ml/kitops:v1.11.0.",
 }
+NESTED = ("tracing", "defaultImages")
 
 
 def _described(props: Schema, prefix: str) -> Schema:
     out: Schema = {}
     for name, sub in props.items():
         sub = {k: v for k, v in sub.items() if k != "title"}
+        if sub.get("default", "") is None:  # Optional[...] in the model: null means "not set"
+            del sub["default"]
+            (sub_type,) = [t for t in sub.pop("anyOf") if t != {"type": "null"}]
+            sub.update(sub_type)
         key = f"{prefix}{name}"
         if key not in DESCRIPTIONS:
             raise SystemExit(f"no description for EPPConfig field {key}: add it to DESCRIPTIONS")
@@ -74,11 +91,10 @@ def _nullable(sub: Schema) -> Schema:
     return sub
 
 
-def _config_map_data(typed: Schema, tracing: Schema) -> Schema:
+def _config_map_data(typed: Schema, nested: dict[str, Schema]) -> Schema:
     """The flat string keys of the ConfigMap form, derived from the typed fields."""
     keys: Schema = {}
     patterns: Schema = {}
-    nested = {"tracing": tracing}
     for name, sub in typed.items():
         if name in nested:
             for inner, inner_sub in nested[name]["properties"].items():
@@ -107,11 +123,15 @@ def _as_string(sub: Schema) -> Schema:
 
 def eppconfig_schema() -> Schema:
     generated = config.EPPConfig.model_json_schema()
-    tracing_def = generated["$defs"]["Tracing"]
-    tracing = {"type": "object", "additionalProperties": False,
-               "description": "Tracing settings.", "properties": _described(tracing_def["properties"], "tracing.")}
     fields = _described(generated["properties"], "")
-    fields["tracing"]["anyOf"][0] = {"$ref": "#/$defs/Tracing"}
+    nested: dict[str, Schema] = {}
+    for name in NESTED:
+        model = config.EPPConfig.model_fields[name].annotation
+        def_name = next(d for d in generated["$defs"] if d in str(model))
+        nested[name] = {"type": "object", "additionalProperties": False, "description": DESCRIPTIONS[name],
+                        "properties": _described(generated["$defs"][def_name]["properties"], f"{name}.")}
+        fields[name] = {"anyOf": [{"$ref": f"#/$defs/{def_name}"}, {"type": "null"}],
+                        "description": DESCRIPTIONS[name]}
     group_version = config.API_VERSION
     metadata = {"type": "object", "description": "Object metadata; mark it config.kubernetes.io/local-config: "
                 "\"true\" so that no tool applies it."}
@@ -132,7 +152,7 @@ def eppconfig_schema() -> Schema:
                 "properties": {"apiVersion": {"const": group_version}, "kind": {"const": config.KIND},
                                "metadata": metadata, **fields},
             },
-            "Tracing": tracing,
+            **{d["$ref"].rpartition("/")[2]: nested[n] for n, d in ((n, fields[n]["anyOf"][0]) for n in NESTED)},
             "ConfigMap": {
                 "type": "object",
                 "description": "kpt's `-- key=value` form: every value a string, nested fields as dotted keys, "
@@ -140,7 +160,7 @@ def eppconfig_schema() -> Schema:
                 "required": ["apiVersion", "kind"],
                 "properties": {"apiVersion": {"const": "v1"}, "kind": {"const": "ConfigMap"},
                                "metadata": {"type": "object"},
-                               "data": _config_map_data(fields, tracing)},
+                               "data": _config_map_data(fields, nested)},
             },
         },
     }

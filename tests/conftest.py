@@ -9,6 +9,8 @@ import pytest
 
 from krm_fn import fn
 from krm_fn.assemble import OWNER_ANNOTATION
+from krm_fn.config import EPPConfig
+from krm_fn.profile import Profile, resolve
 from krm_fn.yamlio import read_documents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(text: str) -> fn.Run:
     """The function in-process, on ResourceList text."""
     return fn.process_resource_list(text)
+
+
+def profile(**fields: Any) -> Profile:
+    """The resolved profile of an EPPConfig with these fields (all defaults otherwise)."""
+    return resolve(EPPConfig(**fields))
+
+
+BASELINE = profile()
 
 
 def output_items(stdout: str) -> list[dict[str, Any]]:

@@ -1,19 +1,32 @@
-"""The shipped ModelService schema is the v0.9.0-beta.1 CRD's, and drives validation generically."""
+"""The shipped ModelService schemas are the CRDs' (one per otterscale/api version), and drive validation."""
 
 from __future__ import annotations
 
 import json
 import runpy
 
-from krm_fn import crd
+import pytest
+
+from krm_fn import crd, releases
 from tests.conftest import ROOT
 
 CRD = ROOT / "tests" / "data" / "crds" / "modelservices.model.otterscale.io.v0.9.0-beta.1.yaml"
 
 
-def test_shipped_schema_is_extracted_from_the_crd() -> None:
-    extract = runpy.run_path(str(ROOT / "scripts" / "extract_schema.py"))["extract"]
-    assert json.loads(extract(str(CRD))) == crd.modelservice_schema()
+SCRIPT = runpy.run_path(str(ROOT / "scripts" / "extract_schema.py"))
+
+
+@pytest.mark.parametrize("api", SCRIPT["API_VERSIONS"])
+def test_shipped_schema_is_extracted_from_the_crd(api: str) -> None:
+    assert json.loads(SCRIPT["extract"](str(SCRIPT["crd_path"](api)))) == crd.modelservice_schema(api)
+
+
+def test_the_default_schema_is_the_baseline_crd() -> None:
+    assert json.loads(SCRIPT["extract"](str(CRD))) == crd.modelservice_schema()
+
+
+def test_every_release_has_a_shipped_schema() -> None:
+    assert {releases.release(t).api for t in releases.TAGS} == set(SCRIPT["API_VERSIONS"])
 
 
 def test_list_map_keys_must_be_unique() -> None:

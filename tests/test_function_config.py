@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from krm_fn import crd
-from krm_fn.config import EPPConfig, Tracing, parse_function_config
+from krm_fn.config import DefaultImages, EPPConfig, Tracing, parse_function_config
 from krm_fn.model import parse_model_service
+from tests.conftest import BASELINE
 
 ROOT = Path(__file__).resolve().parent.parent
 FC = ROOT / "function-config"
@@ -63,8 +64,9 @@ def test_eppconfig_schema_has_exactly_the_config_fields() -> None:
     assert set(defs["EPPConfig"]["properties"]) - {"apiVersion", "kind", "metadata"} == set(EPPConfig.model_fields)
     assert set(defs["Tracing"]["properties"]) == set(Tracing.model_fields)
     data = defs["ConfigMap"]["properties"]["data"]
-    flat = {k for k in EPPConfig.model_fields if k not in ("tracing", "flags")}
-    assert set(data["properties"]) == flat | {f"tracing.{k}" for k in Tracing.model_fields}
+    flat = {k for k in EPPConfig.model_fields if k not in ("tracing", "flags", "defaultImages")}
+    assert set(data["properties"]) == flat | {f"tracing.{k}" for k in Tracing.model_fields} | {
+        f"defaultImages.{k}" for k in DefaultImages.model_fields}
     assert list(data["patternProperties"]) == ["^flags\\.[A-Za-z0-9][A-Za-z0-9._-]*$"]
 
 
@@ -87,7 +89,7 @@ def test_example_configs_are_valid(path: str, obj: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("path", "obj"), example_objects("ModelService"))
 def test_example_modelservices_are_valid(path: str, obj: dict[str, Any]) -> None:
     assert [e.message for e in MS.iter_errors(obj)] == []
-    assert parse_model_service(obj)[1] == []
+    assert parse_model_service(obj, BASELINE)[1] == []
 
 
 TYPED = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "c"}}
@@ -148,7 +150,7 @@ def _modelservice(**changes: Any) -> dict[str, Any]:
     _modelservice(surprise={}),
 ])
 def test_modelservice_schema_accepts_what_the_function_accepts(obj: dict[str, Any]) -> None:
-    accepted = parse_model_service(obj)[1] == []
+    accepted = parse_model_service(obj, BASELINE)[1] == []
     assert MS.is_valid(obj) == accepted
 
 

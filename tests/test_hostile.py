@@ -146,8 +146,8 @@ EXPECTED: dict[str, Expect] = {
                                                           "spec.decode.parallelism.data")),
     "ms-bad-enums.yaml": Expect(1, "2 errors", ms_err("enums", "spec.accelerator.type",
                                                        "spec.inferencePool.endpointPicker.failureMode")),
-    "ms-bad-names-inside.yaml": Expect(1, "7 errors", ms_err(
-        "inner", "spec.engine.image", "spec.engine.imagePullPolicy", "spec.engine.env[0].name",
+    "ms-bad-names-inside.yaml": Expect(1, "6 errors", ms_err(
+        "inner", "spec.engine.imagePullPolicy", "spec.engine.env[0].name",
         "spec.decode.nodeSelector[bad key!]", "spec.httpRoute.gatewayRef.namespace",
         "spec.httpRoute.hostnames[1]", "spec.monitoring.podMonitor.interval")),
     "ms-clashes-with-foreign-object.yaml": Expect(1, "would generate Deployment clash-decode",

@@ -8,6 +8,7 @@ import pytest
 
 from krm_fn import crd
 from krm_fn.model import parse_model_service
+from tests.conftest import BASELINE
 
 SPEC = {"model": {"name": "m", "image": "reg/m:1"}, "engine": {}, "accelerator": {"type": "nvidia"}, "decode": {}}
 
@@ -18,7 +19,7 @@ def obj(spec: dict[str, Any] | None = None, **meta: Any) -> dict[str, Any]:
 
 
 def problems(o: dict[str, Any]) -> list[tuple[str, str]]:
-    ms, found = parse_model_service(o)
+    ms, found = parse_model_service(o, BASELINE)
     assert (ms is None) == bool(found)
     return [(p, m) for p, m, _ in found]
 
@@ -48,7 +49,7 @@ def test_nulls_are_pruned_then_defaulted() -> None:
 
 
 def test_explicit_values_are_kept() -> None:
-    ms, found = parse_model_service(obj({"decode": {"replicas": 0}, "engine": {"image": "e", "port": 9000}}))
+    ms, found = parse_model_service(obj({"decode": {"replicas": 0}, "engine": {"image": "e", "port": 9000}}), BASELINE)
     assert found == [] and ms is not None
     assert ms.spec.decode.replicas == 0 and ms.spec.engine.port == 9000 and ms.spec.engine.image == "e"
 
@@ -70,9 +71,7 @@ def test_explicit_values_are_kept() -> None:
     ({"inferencePool": {"endpointPicker": {"failureMode": "Open"}}},
      ("spec.inferencePool.endpointPicker.failureMode", 'unsupported value "Open"')),
     ({"httpRoute": {"gatewayRef": {"name": ""}}}, ("spec.httpRoute.gatewayRef.name", "must not be empty")),
-    ({"engine": {"image": ""}}, ("spec.engine.image", "must not be empty")),
     ({"engine": {"imagePullPolicy": "Sometimes"}}, ("spec.engine.imagePullPolicy", "must be one of Always")),
-    ({"routingProxy": {"image": ""}}, ("spec.routingProxy.image", "must not be empty")),
     ({"httpRoute": {"gatewayRef": {"name": "gw"}, "hostnames": ["Bad_Host"]}},
      ("spec.httpRoute.hostnames[0]", "must be a DNS hostname")),
     ({"monitoring": {"podMonitor": {"enabled": True, "interval": "30 seconds"}}},
@@ -152,3 +151,14 @@ def test_accelerator_resource_values_are_overwritten_so_not_compared() -> None:
     (found,) = problems(obj({"inferencePool": {"endpointPicker": {"resources": {
         "requests": {"memory": "1Gi"}, "limits": {"memory": "1M"}}}}}))
     assert found[0] == "spec.inferencePool.endpointPicker.resources.requests[memory]"
+
+
+@pytest.mark.parametrize("spec", [{"engine": {"image": ""}}, {"routingProxy": {"image": ""}},
+                                  {"inferencePool": {"endpointPicker": {"image": ""}}}])
+def test_an_explicit_empty_image_is_kept_at_the_baseline(spec: dict[str, Any]) -> None:
+    # The CRD defaults only absent fields; the operator passes "" on and Go's omitempty drops it.
+    ms, found = parse_model_service(obj(spec), BASELINE)
+    assert found == [] and ms is not None
+    s = ms.spec
+    assert "" in (s.engine.image, s.routingProxy and s.routingProxy.image,
+                  s.inferencePool and s.inferencePool.endpointPicker.image)

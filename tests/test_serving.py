@@ -9,6 +9,7 @@ import pytest
 from krm_fn import serving
 from krm_fn.config import Tracing
 from krm_fn.model import ModelService, parse_model_service
+from tests.conftest import BASELINE, profile
 
 SPEC_3_11 = {
     "model": {"name": "qwen/Qwen3-32B", "image": "registry.example.com/models/qwen3-32b:v1",
@@ -28,13 +29,13 @@ HARDENED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}
 
 def make(spec: dict[str, Any], name: str = "qwen3-32b", ns: str = "ml-serving") -> ModelService:
     ms, problems = parse_model_service({"apiVersion": "model.otterscale.io/v1alpha1", "kind": "ModelService",
-                                        "metadata": {"name": name, "namespace": ns}, "spec": spec})
+                                        "metadata": {"name": name, "namespace": ns}, "spec": spec}, BASELINE)
     assert ms is not None, problems
     return ms
 
 
 def test_decode_deployment_is_the_worked_example() -> None:
-    d = serving.build_decode_deployment(make(SPEC_3_11), "v0.9.0-alpha.1", TRACING)
+    d = serving.build_decode_deployment(make(SPEC_3_11), profile(version="v0.9.0-alpha.1", tracing=TRACING))
     labels = {
         "app.kubernetes.io/name": "qwen3-32b", "app.kubernetes.io/component": "model-decode",
         "app.kubernetes.io/part-of": "otterscale-system", "app.kubernetes.io/managed-by": "model-operator",
@@ -93,7 +94,7 @@ def test_decode_deployment_is_the_worked_example() -> None:
 
 
 def test_prefill_deployment_differs_as_the_spec_says() -> None:
-    d = serving.build_prefill_deployment(make(SPEC_3_11), "v0.9.0-alpha.1", TRACING)
+    d = serving.build_prefill_deployment(make(SPEC_3_11), profile(version="v0.9.0-alpha.1", tracing=TRACING))
     assert d["metadata"]["name"] == "qwen3-32b-prefill"
     assert d["metadata"]["labels"]["app.kubernetes.io/component"] == "model-prefill"
     assert d["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "model-prefill"
@@ -119,13 +120,13 @@ def test_gpu_resource_per_accelerator_is_tensor_times_data_local(accelerator: st
     spec = {**SPEC_3_11, "accelerator": {"type": accelerator},
             "decode": {"parallelism": {"tensor": 2, "data": 8, "dataLocal": 3},
                        "resources": {"limits": {resource: "99", "memory": "1Gi"}}}}
-    (vllm,) = serving.build_decode_deployment(make(spec), "", Tracing())["spec"]["template"]["spec"]["containers"]
+    (vllm,) = serving.build_decode_deployment(make(spec), profile(version=""))["spec"]["template"]["spec"]["containers"]
     assert vllm["resources"] == {"limits": {resource: "6", "memory": "1Gi"}, "requests": {resource: "6"}}
 
 
 def test_cpu_accelerator_keeps_the_users_resources_only() -> None:
     spec = {**SPEC_3_11, "accelerator": {"type": "cpu"}, "decode": {"resources": {"limits": {"cpu": "2"}}}}
-    (vllm,) = serving.build_decode_deployment(make(spec), "", Tracing())["spec"]["template"]["spec"]["containers"]
+    (vllm,) = serving.build_decode_deployment(make(spec), profile(version=""))["spec"]["template"]["spec"]["containers"]
     assert vllm["resources"] == {"limits": {"cpu": "2"}}
     assert vllm["env"][0] == {"name": "TP_SIZE", "value": "1"}
 
@@ -133,7 +134,7 @@ def test_cpu_accelerator_keeps_the_users_resources_only() -> None:
 def test_no_parallelism_flags_and_default_image_replicas_and_mount_path() -> None:
     ms = make({"model": {"name": "m", "image": "reg/m:1"}, "engine": {}, "accelerator": {"type": "nvidia"},
                "decode": {}})
-    d = serving.build_decode_deployment(ms, "", Tracing())
+    d = serving.build_decode_deployment(ms, profile(version=""))
     assert d["spec"]["replicas"] == 1
     assert "app.kubernetes.io/version" not in d["metadata"]["labels"]
     pod = d["spec"]["template"]["spec"]
@@ -146,21 +147,21 @@ def test_no_parallelism_flags_and_default_image_replicas_and_mount_path() -> Non
 
 def test_replicas_zero_is_kept() -> None:
     ms = make({**SPEC_3_11, "decode": {"replicas": 0}})
-    assert serving.build_decode_deployment(ms, "", Tracing())["spec"]["replicas"] == 0
+    assert serving.build_decode_deployment(ms, profile(version=""))["spec"]["replicas"] == 0
 
 
 def test_routing_proxy_args_in_order_with_every_option() -> None:
     rp = {"image": "p:1", "connector": "", "targetPort": 9000, "zapEncoder": "console", "zapLogLevel": "info",
           "secureProxy": True, "prefillerUseTLS": False, "certPath": "/tls"}
     ms = make({**SPEC_3_11, "engine": {"image": "e", "port": 7000}, "routingProxy": rp})
-    assert serving.routing_proxy_args(ms) == [
+    assert serving.routing_proxy_args(ms, BASELINE) == [
         "--port", "7000", "--vllm-port", "9000", "--connector", "", "--zap-encoder", "console",
         "--zap-log-level", "info", "--secure-proxy=true", "--prefiller-use-tls=false", "--cert-path", "/tls"]
 
 
 def test_routing_proxy_defaults_from_the_crd() -> None:
     ms = make({**SPEC_3_11, "routingProxy": {}})
-    proxy = serving.build_routing_proxy(ms, Tracing())
+    proxy = serving.build_routing_proxy(ms, BASELINE)
     assert proxy["image"] == "ghcr.io/llm-d/llm-d-routing-sidecar:v0.6.0"
     assert proxy["args"] == ["--port", "8000", "--vllm-port", "8200", "--connector", "nixlv2"]
     assert "env" not in proxy
@@ -177,7 +178,7 @@ def test_node_selector_tolerations_and_pull_policy_are_copied() -> None:
     tol = [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
     ms = make({**SPEC_3_11, "engine": {"image": "e", "imagePullPolicy": "Always"},
                "decode": {"nodeSelector": {"gpu": "h100"}, "tolerations": tol}})
-    pod = serving.build_decode_deployment(ms, "", Tracing())["spec"]["template"]["spec"]
+    pod = serving.build_decode_deployment(ms, profile(version=""))["spec"]["template"]["spec"]
     assert pod["nodeSelector"] == {"gpu": "h100"}
     assert pod["tolerations"] == tol
     assert pod["containers"][0]["imagePullPolicy"] == "Always"
