@@ -29,6 +29,19 @@ def modelservice_schema(api: str = "v0.9.0-beta.1") -> Schema:
     return schema
 
 
+def has_field(schema: Schema, path: str) -> bool:
+    """Whether a field path such as ``spec.decode.annotations`` (or ``env[0].name``) is in ``schema``."""
+    node: Schema | None = schema
+    for part in path.split("."):
+        name, _, rest = part.partition("[")
+        node = (node or {}).get("properties", {}).get(name)
+        for _ in range(rest.count("[") + 1 if rest else 0):
+            node = (node or {}).get("items") or (node or {}).get("additionalProperties")
+        if not isinstance(node, dict):
+            return False
+    return True
+
+
 def apply_defaults(value: Any, schema: Schema) -> Any:
     """A defaulted copy of ``value`` (the input is not modified)."""
     if isinstance(value, dict):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from . import crd, naming
+from . import crd, naming, releases
 
 if TYPE_CHECKING:
     from .profile import Profile
@@ -133,7 +133,7 @@ def parse_model_service(obj: dict[str, Any], p: Profile) -> tuple[ModelService |
     schema = crd.modelservice_schema(p.release.api)
     problems = _metadata_problems(obj.get("metadata"))
     defaulted = crd.apply_defaults(obj, schema)
-    problems += crd.validate(defaulted, schema)
+    problems += [_newer_field_hint(problem, p) for problem in crd.validate(defaulted, schema)]
     if problems:
         return None, problems
     meta, spec = defaulted["metadata"], defaulted["spec"]
@@ -168,6 +168,20 @@ def _metadata_problems(meta: Any) -> list[Problem]:
     if uid is not None and not isinstance(uid, str):
         out.append(("metadata.uid", "must be a string", uid))
     return out
+
+
+def _newer_field_hint(problem: Problem, p: Profile) -> Problem:
+    """An unknown field that a later release's API has: say which operatorVersion reads it."""
+    path, message, value = problem
+    if not message.startswith("unknown field"):
+        return problem
+    later = releases.TAGS[releases.TAGS.index(p.release.tag) + 1:]
+    since = next((t for t in later if crd.has_field(crd.modelservice_schema(releases.release(t).api), path)), None)
+    if since is None:
+        return problem
+    return (path, (f"{message}: it is a field of the ModelService API from operatorVersion {since} on "
+                   f"(this package renders {p.release.tag}): set operatorVersion to {since} or later, or remove it"),
+            value)
 
 
 _IMAGE_FIELDS = (("engine", None, "engine_image"), ("routingProxy", None, "routing_proxy_image"),

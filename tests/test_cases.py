@@ -1,4 +1,8 @@
-"""Golden cases: tests/cases/<case>/input.yaml -> expected.yaml (stdout) [+ stderr.txt].
+"""Golden cases: tests/cases/[<release>/]<case>/input.yaml -> expected.yaml (stdout) [+ stderr.txt].
+
+Cases directly under tests/cases are the baseline (operatorVersion v0.9.0-alpha.1); those under
+tests/cases/<release>/ select that operator release, and the same case names recur across
+releases, so that `diff -r tests/cases/v0.9.1 tests/cases/v0.9.2` shows what a release changes.
 
 Every case runs twice: the second run, on the first run's output, must change nothing.
 Every generated object must be valid for Kubernetes 1.35 or its CRD.
@@ -15,7 +19,8 @@ import pytest
 from tests.conftest import ROOT, generated, run
 from tests.support.schemas import assert_valid
 
-CASES = sorted(p for p in (ROOT / "tests" / "cases").iterdir() if (p / "input.yaml").exists())
+CASES_DIR = ROOT / "tests" / "cases"
+CASES = sorted(p.parent for p in CASES_DIR.glob("**/input.yaml"))
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
 
 
@@ -30,7 +35,7 @@ def _check(path: Path, actual: str) -> None:
     assert actual == expected, f"{path} differs (regenerate with UPDATE_GOLDENS=1 and review)"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[str(c.relative_to(CASES_DIR)) for c in CASES])
 def test_case(case: Path) -> None:
     first = run((case / "input.yaml").read_text())
     _check(case / "expected.yaml", first.stdout)

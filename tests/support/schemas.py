@@ -312,8 +312,9 @@ def _quantities(path: FieldPath, values: dict[str, Json]) -> Iterator[str]:
 
 
 def _container(path: FieldPath, c: dict[str, Json], init: bool, volumes: set[str]) -> Iterator[str]:
-    if not isinstance(c.get("image"), str) or not c["image"].strip():
-        yield _at((*path, "image"), "Required value: image must be non-empty")
+    # A pod template may leave image out or empty (validateContainersOnlyForPod checks it for pods only).
+    if "image" in c and not isinstance(c["image"], str):
+        yield _at((*path, "image"), "must be a string")
     yield from _enum(path, c, "imagePullPolicy", PULL_POLICIES)
     if init:  # native sidecars; other values are rejected
         yield from _enum(path, c, "restartPolicy", ("Always",))

@@ -119,7 +119,7 @@ INVALID: list[tuple[str, str, Edit, str]] = [
      "spec.template.metadata.labels: selector does not match template labels"),
     ("bad-quantity", "Deployment", put(f"{DEPLOY_C0}.resources.requests.memory", "lots"),
      f"{DEPLOY_C0}.resources.requests.memory: 'lots' must be a quantity"),
-    ("empty-image", "Deployment", put(f"{DEPLOY_C0}.image", ""), f"{DEPLOY_C0}.image: Required value"),
+    ("image-not-a-string", "Deployment", put(f"{DEPLOY_C0}.image", 3), f"{DEPLOY_C0}.image: must be a string"),
     ("duplicate-container-names", "Deployment", put("spec.template.spec.initContainers.0.name", "vllm"),
      f"{DEPLOY_C0}.name: Duplicate value: 'vllm'"),
     ("init-restart-policy", "Deployment", put("spec.template.spec.initContainers.0.restartPolicy", "Never"),
