@@ -8,6 +8,7 @@ from typing import Any
 
 from . import naming
 from .config import EPPConfig
+from .llmd import flag_warnings
 from .model import ModelService, parse_model_service
 from .profile import resolve
 from .reconcile import reconcile_resources
@@ -93,14 +94,20 @@ def _problem(obj: dict[str, Any], path: str, message: str, value: Any = None,
     return Result(message, severity, _ref(obj), path, value, file, index)
 
 
-def generate(items: list[Item], cfg: EPPConfig) -> Outcome:
-    """Every input item plus the children of each ModelService, or the input and the errors."""
+def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None) -> Outcome:
+    """Every input item plus the children of each ModelService, or the input and the errors.
+
+    ``function_config`` (the object ``cfg`` was read from, if any) is what its warnings name.
+    """
     results: list[Result] = []
     services: dict[int, ModelService] = {}
     seen: dict[tuple[str, str], int] = {}
     owned: dict[tuple[str, tuple[str, str, str, str]], Item] = {}
     foreign: dict[tuple[str, str, str, str], Item] = {}
     profile = resolve(cfg)
+    for path, message in flag_warnings(profile.llmd, profile.flags):
+        results.append(_problem(function_config, path, message, severity=WARNING) if isinstance(function_config, dict)
+                       else Result(message, WARNING, None, path))
 
     for i, item in enumerate(items):
         obj = item.value

@@ -226,8 +226,12 @@ def build_epp_role(ms: ModelService, p: Profile) -> dict[str, Any]:
         {"apiGroups": [""], "resources": ["pods"], "verbs": list(read)},
         {"apiGroups": ["inference.networking.x-k8s.io"],
          "resources": ["inferenceobjectives", "inferencemodelrewrites"], "verbs": list(read)},
-        {"apiGroups": ["inference.networking.k8s.io"], "resources": ["inferencepools"], "verbs": list(read)},
     ]
+    if p.llmd.role_llmd_rule:
+        rules.append({"apiGroups": ["llm-d.ai"], "resources": ["inferenceobjectives", "inferencemodelrewrites"],
+                      "verbs": list(read)})
+    rules.append({"apiGroups": ["inference.networking.k8s.io"], "resources": ["inferencepools"],
+                  "verbs": list(read)})
     if epp_replicas(ms) > 1:
         rules += [
             {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],

@@ -77,7 +77,7 @@ def process_resource_list(text: str) -> Run:
     function_config = root.get("functionConfig")
     if cfg is None or results:
         return _finish(text, str(api_version), items, results, function_config)
-    outcome = generate(items, cfg)
+    outcome = generate(items, cfg, function_config)
     return _finish(text, str(api_version), outcome.entries, outcome.results, function_config)
 
 

@@ -56,8 +56,8 @@ def resolve(cfg: EPPConfig) -> Profile:
         routing_proxy_image=_pick(images.routingProxy if images else None, gen.sidecar_image),
         kit_image=_pick(cfg.kitImage, rel.kit_image),
         default_gateway_name=_pick(cfg.defaultGatewayName, rel.default_gateway_name),
-        epp_pool_group_arg=rel.epp_pool_group_arg,
-        default_plugins=rel.default_plugins,
+        epp_pool_group_arg=rel.epp_pool_group_arg or gen.epp_pool_group_arg,
+        default_plugins=gen.default_plugins(rel.default_plugins),
         pd_plugins=gen.pd_plugins,
     )
 

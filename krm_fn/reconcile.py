@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import epp, gateway, monitoring, naming, serving
+from . import epp, gateway, llmd, monitoring, naming, serving
 from .model import ModelService
 from .profile import Profile
 
@@ -64,6 +64,14 @@ def warnings(ms: ModelService, p: Profile) -> list[Warning]:
         out.append(("spec.inferencePool", (
             "provider gke with metricsEndpointAuth: no metrics token Secret is generated (as the operator), "
             f"but the ClusterRole and ClusterRoleBinding still are{monitor}")))
+    images = [("spec.inferencePool.endpointPicker.image", spec.inferencePool and spec.inferencePool.endpointPicker.image),
+              ("spec.routingProxy.image", spec.routingProxy and spec.routingProxy.image)]
+    for path, image in images:
+        other = llmd.image_generation(image or "")
+        if other and other != p.llmd.name:
+            out.append((path, (f"{image} is an llm-d {other} image, but the output uses the flags and plugin files "
+                        f"of llm-d {p.llmd.name}: set llmd to {other}, or leave the image out to get the "
+                        f"{p.llmd.name} one")))
     if p.release.kit_unpack and not p.kit_image:
         out.append(("spec.model.image", ("kitImage is \"\": no model-unpack init container, so the model volume "
                     "stays empty and vLLM finds no model (set kitImage, or leave it unset for the release default)")))

@@ -11,7 +11,9 @@ ModelService CRD of the otterscale/api version each tag depends on (spec/release
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 TAGS = ("v0.9.0-alpha.1", "v0.9.0-alpha.2", "v0.9.0", "v0.9.1", "v0.9.2", "v1.0.0", "v1.0.1")
 DEFAULT_TAG = TAGS[0]
@@ -135,14 +137,19 @@ _CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+def apply_changes(cls: type[T], changes: tuple[tuple[str, dict[str, Any]], ...], name: str) -> T:
+    """The first entry of ``changes`` with every later difference up to ``name`` applied."""
+    names = [n for n, _ in changes]
+    if name not in names:
+        raise KeyError(name)
+    key = next(iter(cls.__dataclass_fields__))  # type: ignore[attr-defined]  # tag or name
+    first, fields = changes[0]
+    current = cls(**{key: first}, **fields)
+    for n, fields in changes[1:names.index(name) + 1]:
+        current = replace(current, **{key: n}, **fields)  # type: ignore[type-var]
+    return current
+
+
 def release(tag: str) -> Release:
     """The release named ``tag`` (one of ``TAGS``): the baseline plus every change up to it."""
-    if tag not in TAGS:
-        raise KeyError(tag)
-    current: Release | None = None
-    for name, changes in _CHANGES:
-        current = Release(tag=name, **changes) if current is None else replace(current, tag=name, **changes)
-        if name == tag:
-            break
-    assert current is not None
-    return current
+    return apply_changes(Release, _CHANGES, tag)

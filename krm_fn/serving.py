@@ -96,9 +96,12 @@ def vllm_env(ms: ModelService, role: RoleSpec) -> list[dict[str, Any]]:
 
 
 def routing_proxy_args(ms: ModelService, p: Profile) -> list[str]:
-    rp = ms.spec.routingProxy
+    """The routing sidecar's args: the operator's order, in the selected llm-d generation's flags."""
+    rp, gen = ms.spec.routingProxy, p.llmd
     assert rp is not None
-    args = ["--port", str(engine_port(ms)), "--vllm-port", str(target_port(ms)), "--connector", rp.connector]
+    args = ["--port", str(engine_port(ms)), gen.sidecar_port_flag, str(target_port(ms))]
+    if rp.connector or not gen.sidecar_omit_empty_connector:
+        args += [gen.sidecar_connector_flag, rp.connector]
     if rp.zapEncoder:
         args += ["--zap-encoder", rp.zapEncoder]
     if rp.zapLogLevel:
@@ -107,10 +110,14 @@ def routing_proxy_args(ms: ModelService, p: Profile) -> list[str]:
         args.append(f"--secure-proxy={'true' if rp.secureProxy else 'false'}")
     elif rp.secureProxy is not None:
         args.append(f"--secure-proxy={str(rp.secureProxy).lower()}")
-    if rp.prefillerUseTLS is not None:
+    if rp.prefillerUseTLS is not None and not gen.sidecar_enable_tls:
         args.append(f"--prefiller-use-tls={str(rp.prefillerUseTLS).lower()}")
+    elif rp.prefillerUseTLS:
+        args.append("--enable-tls=prefiller")  # false is the default: nothing to say
     if rp.certPath:
         args += ["--cert-path", rp.certPath]
+    if gen.sidecar_tracing_flag and p.tracing.enabled:
+        args.append("--tracing=true")
     return args
 
 

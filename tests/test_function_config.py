@@ -16,6 +16,7 @@ import yaml
 from krm_fn import crd
 from krm_fn.config import DefaultImages, EPPConfig, Tracing, parse_function_config
 from krm_fn.model import parse_model_service
+from krm_fn.profile import Profile, resolve
 from tests.conftest import BASELINE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,10 +87,23 @@ def test_example_configs_are_valid(path: str, obj: dict[str, Any]) -> None:
     assert parse_function_config(obj)[1] == []
 
 
+def package_profile(path: str) -> Profile:
+    """The profile of the EPPConfig in the example package that holds ``path`` (defaults if none)."""
+    for parent in (ROOT / path).parents:
+        config = parent / "epp-config.yaml"
+        if config.is_file():
+            cfg, problems = parse_function_config(yaml.safe_load(config.read_text()))
+            assert cfg is not None, problems
+            return resolve(cfg)
+        if parent == ROOT / "examples":
+            break
+    return BASELINE
+
+
 @pytest.mark.parametrize(("path", "obj"), example_objects("ModelService"))
 def test_example_modelservices_are_valid(path: str, obj: dict[str, Any]) -> None:
     assert [e.message for e in MS.iter_errors(obj)] == []
-    assert parse_model_service(obj, BASELINE)[1] == []
+    assert parse_model_service(obj, package_profile(path))[1] == []
 
 
 TYPED = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "c"}}

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import hypothesis.errors
-import pytest
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
