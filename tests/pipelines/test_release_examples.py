@@ -17,7 +17,7 @@ def render(pkg: Path, env: dict[str, str]) -> dict[str, str]:
     return file_hashes(pkg)
 
 
-@pytest.mark.parametrize("name", ["kit-unpack", "default-gateway"])
+@pytest.mark.parametrize("name", ["kit-unpack", "default-gateway", "llmd-v0.10-pd"])
 def test_renders_idempotently(name: str, tmp_path: Path, fn_env: dict[str, str]) -> None:
     pkg = copy_example(f"releases/{name}", tmp_path / name)
     first = render(pkg, fn_env)
@@ -49,3 +49,19 @@ def test_default_gateway(tmp_path: Path, fn_env: dict[str, str]) -> None:
     (route,) = [o for o in objs if o["kind"] == "HTTPRoute"]
     assert route["spec"]["parentRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "Gateway",
                                            "name": "otterscale-llm-d-infra-inference-gateway", "namespace": "llm-d"}]
+
+
+def test_llmd_v0_10_pd(tmp_path: Path, fn_env: dict[str, str]) -> None:
+    pkg = copy_example("releases/llmd-v0.10-pd", tmp_path / "pkg")
+    render(pkg, fn_env)
+    objs = {(o["kind"], o["metadata"]["name"]): o
+            for o in objects((pkg / "models" / "qwen3-32b.generated.yaml").read_text())}
+    decode = objs[("Deployment", "qwen3-32b-decode")]["spec"]["template"]["spec"]
+    proxy = decode["initContainers"][1]
+    assert proxy["image"] == "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.10.0"
+    assert proxy["args"] == ["--port", "8000", "--model-server-port", "8200", "--kv-connector", "nixlv2",
+                             "--secure-proxy=false", "--enable-tls=prefiller", "--tracing=true"]
+    pd = objs[("ConfigMap", "qwen3-32b-epp-config")]["data"]["pd-config.yaml"]
+    assert pd.startswith("apiVersion: llm-d.ai/v1alpha1\n") and "featureGates" not in pd
+    role = objs[("Role", "qwen3-32b-epp")]
+    assert ["llm-d.ai"] in [r["apiGroups"] for r in role["rules"]]
