@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, naming, releases
+from .spelling import did_you_mean
 
 API_VERSION = "fn.model.otterscale.io/v1alpha1"
 KIND = "EPPConfig"
@@ -54,13 +55,15 @@ class EPPConfig(BaseModel):
     defaultGatewayName: str | None = None
     defaultImages: DefaultImages | None = None
     kitImage: str | None = None
+    strict: bool = False  # every warning is an error
+    allowEmpty: bool = False  # no ModelService in render / the kustomize plugin is not an error
 
 
 OPERATOR_FLAG_FIELDS = ("defaultGatewayName", "defaultImages", "kitImage")
 
 
 _FLAG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-_CONFIGMAP_BOOLS = {"metricsEndpointAuth", "tracing.enabled"}
+_CONFIGMAP_BOOLS = {"metricsEndpointAuth", "tracing.enabled", "strict", "allowEmpty"}
 _CONFIGMAP_STRINGS = {"provider", "version", "tracing.otelExporterEndpoint", "tracing.sampler", "tracing.samplerArg",
                       "operatorVersion", "llmd", "defaultGatewayName", "defaultImages.engine", "defaultImages.epp",
                       "defaultImages.routingProxy", "kitImage"}
@@ -82,7 +85,12 @@ def parse_function_config(obj: Any) -> tuple[EPPConfig | None, list[Problem]]:
                 fields[nested] = {k: v for k, v in fields[nested].items() if v is not None}
         return _validated(fields, "")
     given = f"apiVersion {api_version or '(none)'}, kind {kind or '(none)'}"
-    return None, [("", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, not {given}", None)]
+    hint = ""
+    if isinstance(kind, str) and kind != "ConfigMap" and did_you_mean(kind, [KIND]):
+        hint = f" (did you mean kind: {KIND}?)"
+    elif kind == KIND:
+        hint = f" (did you mean apiVersion: {API_VERSION}?)"
+    return None, [("", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, not {given}{hint}", None)]
 
 
 def _from_config_map(obj: dict[str, Any]) -> tuple[EPPConfig | None, list[Problem]]:
@@ -105,14 +113,28 @@ def _from_config_map(obj: dict[str, Any]) -> tuple[EPPConfig | None, list[Proble
         elif key.startswith("flags.") and len(key) > len("flags."):
             fields.setdefault("flags", {})[key[len("flags."):]] = value
         else:
-            problems.append((path, ("unknown key: expected provider, metricsEndpointAuth, version, "
-                             "operatorVersion, llmd, defaultGatewayName, defaultImages.engine, "
-                             "defaultImages.epp, defaultImages.routingProxy, kitImage, "
-                             "tracing.enabled, tracing.otelExporterEndpoint, tracing.sampler, "
-                             "tracing.samplerArg or flags.NAME"), None))
+            keys = config_map_keys()
+            problems.append((path, f"unknown key{did_you_mean(key, keys)}: expected one of {', '.join(keys)}",
+                             None))
     if problems:
         return None, problems
     return _validated(fields, "data.")
+
+
+def config_map_keys() -> list[str]:
+    """The data keys of the ConfigMap form, in field order: nested fields dotted, maps as NAME."""
+    keys: list[str] = []
+    for name, info in EPPConfig.model_fields.items():
+        ann = info.annotation
+        models = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        ann = models[0] if models else ann  # DefaultImages | None
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys += [f"{name}.{inner}" for inner in ann.model_fields]
+        elif getattr(ann, "__origin__", None) is dict:
+            keys.append(f"{name}.NAME")
+        else:
+            keys.append(name)
+    return keys
 
 
 def _set(fields: dict[str, Any], dotted: str, value: Any) -> None:

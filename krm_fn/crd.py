@@ -14,6 +14,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from .spelling import did_you_mean
+
 Schema = dict[str, Any]
 Problem = tuple[str, str, Any]  # (field path, message, current value)
 
@@ -174,10 +176,11 @@ def _validate_list(v: list[Any], s: Schema, path: str, out: list[Problem]) -> No
 
 
 def _validate_object(v: dict[Any, Any], s: Schema, path: str, out: list[Problem]) -> None:
+    props = s.get("properties")
     for key in s.get("required", []):
         if key not in v:
-            out.append((_join(path, key), "required field is missing", None))
-    props = s.get("properties")
+            out.append((_join(path, key), "required field is missing" + _empty_hint(key, (props or {}).get(key)),
+                        None))
     extra = s.get("additionalProperties")
     for k, x in v.items():
         if not isinstance(k, str):
@@ -188,4 +191,11 @@ def _validate_object(v: dict[Any, Any], s: Schema, path: str, out: list[Problem]
         elif isinstance(extra, dict):
             _validate(x, extra, f"{path}[{k}]", out)
         elif props is not None and not s.get("x-kubernetes-preserve-unknown-fields"):
-            out.append((_join(path, k), f"unknown field {json.dumps(k)}", None))
+            out.append((_join(path, k), f"unknown field {json.dumps(k)}{did_you_mean(k, props)}", None))
+
+
+def _empty_hint(key: str, sub: Schema | None) -> str:
+    """How to write a required object whose fields all have defaults or are optional."""
+    if sub and sub.get("type") == "object" and sub.get("properties") and not sub.get("required"):
+        return f" (write {key}: {{}} to take the defaults)"
+    return ""

@@ -39,6 +39,9 @@ DESCRIPTIONS = {
     "tracing": "OpenTelemetry tracing of the EPP and the routing sidecar.",
     "version": "Value of the app.kubernetes.io/version label on every generated object; \"\" omits the "
                "label. Defaults to the function's own version.",
+    "strict": "Turn every warning into an error (exit 1): kustomize and Argo CD show nothing on success.",
+    "allowEmpty": "Accept inputs without any ModelService in the legacy kustomize plugin mode (otherwise an "
+                  "error, since an EPPConfig that sees no ModelService is usually misplaced).",
     "tracing.enabled": "Turn tracing on.",
     "tracing.otelExporterEndpoint": "OTLP exporter endpoint (OTEL_EXPORTER_OTLP_ENDPOINT).",
     "tracing.sampler": "Trace sampler (OTEL_TRACES_SAMPLER); \"\" sets none.",

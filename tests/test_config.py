@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from krm_fn import __version__
-from krm_fn.config import EPPConfig, Tracing, parse_function_config
+from krm_fn.config import EPPConfig, Tracing, config_map_keys, parse_function_config
 
 TYPED = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "x"}}
 
@@ -90,3 +90,43 @@ def test_config_map_errors(data: dict[str, Any], path: str, message: str) -> Non
 def test_other_kinds_are_refused() -> None:
     cfg, problems = parse_function_config({"apiVersion": "v1", "kind": "Secret"})
     assert cfg is None and problems[0][1] == "must be fn.model.otterscale.io/v1alpha1 EPPConfig or a v1 ConfigMap, not apiVersion v1, kind Secret"
+
+
+def test_strict_and_allow_empty() -> None:
+    assert (EPPConfig().strict, EPPConfig().allowEmpty) == (False, False)
+    cfg, problems = parse_function_config({**TYPED, "strict": True, "allowEmpty": True})
+    assert problems == [] and cfg is not None and cfg.strict and cfg.allowEmpty
+    cfg, problems = parse_function_config(cm(strict="true", allowEmpty="false"))
+    assert problems == [] and cfg is not None and cfg.strict and not cfg.allowEmpty
+    assert parse_function_config(cm(strict="yes"))[1] == [("data.strict", 'must be "true" or "false"', "yes")]
+
+
+def test_an_unknown_configmap_key_lists_the_valid_keys_and_the_closest() -> None:
+    keys = ("provider, metricsEndpointAuth, flags.NAME, tracing.enabled, tracing.otelExporterEndpoint, "
+            "tracing.sampler, tracing.samplerArg, version, operatorVersion, llmd, defaultGatewayName, "
+            "defaultImages.engine, defaultImages.epp, defaultImages.routingProxy, kitImage, strict, allowEmpty")
+    assert config_map_keys() == keys.split(", ")
+    assert parse_function_config(cm(provder="none"))[1] == [
+        ("data.provder", f"unknown key (did you mean provider?): expected one of {keys}", None)]
+    assert parse_function_config(cm(colour="red"))[1] == [("data.colour", f"unknown key: expected one of {keys}",
+                                                            None)]
+
+
+def test_every_field_is_a_configmap_key() -> None:
+    """New EPPConfig fields show up in the list without anyone editing a message, and are accepted."""
+    for name in EPPConfig.model_fields:
+        assert any(k == name or k.startswith(f"{name}.") for k in config_map_keys()), name
+    for key in config_map_keys():
+        _, problems = parse_function_config(cm(**{key.replace(".NAME", ".v"): "true"}))
+        assert not [m for _, m, _ in problems if m.startswith("unknown key")], key
+
+
+@pytest.mark.parametrize(("obj", "hint"), [
+    ({"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EppConfig"}, " (did you mean kind: EPPConfig?)"),
+    ({"apiVersion": "fn.model.otterscale.io/v1", "kind": "EPPConfig"},
+     " (did you mean apiVersion: fn.model.otterscale.io/v1alpha1?)"),
+    ({"apiVersion": "v1", "kind": "Secret"}, ""),
+])
+def test_a_misspelled_function_config_says_what_was_meant(obj: dict[str, Any], hint: str) -> None:
+    cfg, problems = parse_function_config(obj)
+    assert cfg is None and problems[0][1].endswith(f"kind {obj['kind']}{hint}")

@@ -41,3 +41,17 @@ def test_int_or_string_and_int32_bounds() -> None:
     assert crd.validate(5, s) == [] and crd.validate("5m", s) == []
     assert crd.validate(True, s)[0][1] == "must be of type integer or string, not boolean"
     assert crd.validate(2**31, {"type": "integer", "format": "int32"})[0][1] == "is out of range for int32"
+
+
+def test_unknown_fields_name_the_closest_known_one() -> None:
+    schema = {"type": "object", "properties": {"replicas": {"type": "integer"}, "resources": {"type": "object"}}}
+    assert crd.validate({"replcias": 1, "zzz": 2}, schema, "spec.decode") == [
+        ("spec.decode.replcias", 'unknown field "replcias" (did you mean replicas?)', None),
+        ("spec.decode.zzz", 'unknown field "zzz"', None)]
+
+
+def test_a_missing_object_of_defaults_says_to_write_it_empty() -> None:
+    problems = crd.validate({"metadata": {}, "spec": {}}, crd.modelservice_schema())
+    assert ("spec.engine", "required field is missing (write engine: {} to take the defaults)", None) in problems
+    assert ("spec.decode", "required field is missing (write decode: {} to take the defaults)", None) in problems
+    assert ("spec.model", "required field is missing", None) in problems  # model.name and image are required
