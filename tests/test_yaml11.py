@@ -1,0 +1,101 @@
+"""krm_fn.yaml11: passthrough values that kubectl, Argo CD and Helm would not read as strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from krm_fn import yamlio
+from krm_fn.assemble import Item
+from krm_fn.yaml11 import misread_as, warnings
+
+
+@pytest.mark.parametrize(("plain", "what"), [
+    ("on", "boolean"), ("yes", "boolean"), ("No", "boolean"), ("true", "boolean"), ("0755", "number"),
+    ("1e3", "number"), ("1_000", "number"), ("12", "number"), (".5", "number"), ("2024-05-01", "date"),
+    ("~", "null"), ("null", "null"), ("hello", ""), ("y", "boolean"), ("N", "boolean"), ("1:30", ""), ("v1", ""),
+])
+def test_misread_as(plain: str, what: str) -> None:
+    assert misread_as(plain) == what
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    items = [Item(d.value, d.span, text) for d in yamlio.read_documents(text)]
+    return [(r.field, r.message.split(" is read")[0]) for r in warnings(items)]
+
+
+def test_only_plain_scalars_in_string_maps_of_applied_objects() -> None:
+    text = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+  labels: {x: "on", y: on}
+  annotations:
+    t: !!str yes
+data:
+  plain: on
+  single: 'on'
+  double: "0755"
+  block: |
+    on
+  text: hello
+  number: 0755
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+stringData:
+  enabled: yes
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  replicas: 1
+  template:
+    metadata:
+      labels:
+        canary: true
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: trap # never applied
+  annotations:
+    config.kubernetes.io/local-config: "true"
+data:
+  plain: on
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ours
+  annotations:
+    fn.model.otterscale.io/owner: ModelService/ml/x
+data:
+  plain: on
+"""
+    assert found(text) == [
+        ("data[plain]", "the plain value on"), ("data[number]", "the plain value 0755"),
+        ("metadata.labels[y]", "the plain value on"), ("stringData[enabled]", "the plain value yes"),
+        ("spec.template.metadata.labels[canary]", "the plain value true"),
+    ]
+
+
+def test_the_message_says_how_to_fix_it() -> None:
+    items = [Item(d.value, d.span, t) for t in ["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+                                                 "  annotations:\n    config.kubernetes.io/path: cm.yaml\n"
+                                                 "data:\n  rollout: 2024-05-01\n"] for d in yamlio.read_documents(t)]
+    (w,) = warnings(items)
+    assert (w.severity, w.field, w.file) == ("warning", "data[rollout]", "cm.yaml")
+    assert w.message == ('the plain value 2024-05-01 is read as a date by YAML 1.1 readers (kubectl, Argo CD, '
+                         'Helm): the object is rejected or the value changes. Quote it ("2024-05-01"), or mark the '
+                         'object config.kubernetes.io/local-config if it is not applied')
+
+
+def test_values_without_text_are_checked_by_type() -> None:
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"n": 5, "s": "on"}}
+    (w,) = warnings([Item(obj)])
+    assert w.field == "data[n]" and w.message.startswith("the plain value 5 is read as a number")
