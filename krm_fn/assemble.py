@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import naming
+from . import identity, naming
 from .config import EPPConfig
 from .llmd import flag_warnings
 from .model import ModelService, parse_model_service
@@ -18,23 +20,40 @@ from .yamlio import Span
 OWNER_ANNOTATION = "fn.model.otterscale.io/owner"
 PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+ID_KEYS = ("internal.config.kubernetes.io/id", "config.k8s.io/id")
+ORCHESTRATOR_PREFIXES = ("internal.config.kubernetes.io/", "config.kubernetes.io/", "config.k8s.io/",
+                         "kustomize.config.k8s.io/")
 CLUSTER_SCOPED = frozenset({"ClusterRole", "ClusterRoleBinding"})
 
 
 @dataclass
 class Item:
-    """One input item: its value, and the span of source text it can be copied from."""
+    """One input item: its value, and the span of ``source`` text it can be copied from."""
 
     value: Any
     span: Span | None = None
+    source: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The item's own source text, or "" when unknown."""
+        if self.span is None or self.source is None:
+            return ""
+        return self.source[self.span.start:self.span.end]
 
 
 @dataclass
 class Generated:
-    """An output object of ours; ``reuse`` is the equal input item whose text is kept."""
+    """An output object of ours; ``reuse`` is the equal input item whose text is kept.
+
+    ``header`` is a comment for the head of the new file the object starts.
+    """
 
     value: dict[str, Any]
     reuse: Item | None = None
+    header: str = ""
+    new: bool = False  # placed in a file by this run
+    previous: Item | None = None  # the copy of an earlier run it replaces
 
 
 Entry = Item | Generated
@@ -44,6 +63,8 @@ Entry = Item | Generated
 class Outcome:
     entries: list[Entry]
     results: list[Result] = field(default_factory=list)
+    model_services: int = 0  # how many valid ModelServices the input held
+    removed: list[Item] = field(default_factory=list)  # pruned objects and dropped copies
 
     @property
     def failed(self) -> bool:
@@ -94,15 +115,18 @@ def _problem(obj: dict[str, Any], path: str, message: str, value: Any = None,
     return Result(message, severity, _ref(obj), path, value, file, index)
 
 
-def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None) -> Outcome:
+def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
+             checks: list[Result] | None = None) -> Outcome:
     """Every input item plus the children of each ModelService, or the input and the errors.
 
-    ``function_config`` (the object ``cfg`` was read from, if any) is what its warnings name.
+    ``function_config`` (the object ``cfg`` was read from, if any) is what its warnings name;
+    ``checks`` are results of the caller's own checks of the items (strict mode applies).
     """
-    results: list[Result] = []
+    results: list[Result] = list(checks or [])
     services: dict[int, ModelService] = {}
     seen: dict[tuple[str, str], int] = {}
     owned: dict[tuple[str, tuple[str, str, str, str]], Item] = {}
+    copies: list[tuple[Item, Item]] = []  # (kept, dropped) copies of one generated object
     foreign: dict[tuple[str, str, str, str], Item] = {}
     profile = resolve(cfg)
     for path, message in flag_warnings(profile.llmd, profile.flags):
@@ -115,14 +139,20 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None) -> 
             continue
         owner = annotations_of(obj).get(OWNER_ANNOTATION)
         if isinstance(owner, str):
-            owned[(owner, object_key(obj))] = item
+            okey = (owner, object_key(obj))
+            if okey in owned:
+                kept_copy, dropped = _better_copy(owned[okey], item)
+                owned[okey] = kept_copy
+                copies.append((kept_copy, dropped))
+            else:
+                owned[okey] = item
             continue
         foreign[object_key(obj)] = item
-        if not is_model_service(obj):
+        typo = identity.problem(obj)
+        if typo is not None:
+            results.append(_problem(obj, *typo))
             continue
-        if obj.get("apiVersion") != naming.MODELSERVICE_API_VERSION:
-            results.append(_problem(obj, "apiVersion", f"unsupported version: this function reads "
-                                    f"{naming.MODELSERVICE_API_VERSION}", obj.get("apiVersion")))
+        if not is_model_service(obj):
             continue
         if item.span is not None and item.span.duplicate_key is not None:
             path = item.span.duplicate_key
@@ -148,7 +178,9 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None) -> 
         path, index = file_of(item.value)
         if path and index is not None:
             used_indexes.setdefault(path, set()).add(index)
+    existing_files = set(used_indexes)
     kept: set[int] = set()
+    notes: list[Result] = []
 
     for i, ms in services.items():
         ms_obj = items[i].value
@@ -168,20 +200,38 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None) -> 
             previous = owned.get((owner, key))
             if previous is not None:
                 kept.add(id(previous))
-            out.append(_own(obj, ms, owner, previous, ms_obj, used_indexes))
+            generated = _own(obj, ms, owner, previous, ms_obj, used_indexes, existing_files)
+            if previous is not None and generated.reuse is None and _strip_ids_for_order(previous, generated):
+                if _has_header(previous):  # kpt no longer copies it back: write it again
+                    generated.header = file_header(ms)
+                notes.append(_problem(generated.value, "", (
+                    "rewritten in full: fields were added inside it, which kpt would otherwise move to the end "
+                    "of their maps; comments inside this object are not kept"), severity=INFO))
+            out.append(generated)
         children[i] = out
         names = ", ".join(f"{g.value['kind']}/{g.value['metadata']['name']}" for g in out)
         results.append(_problem(ms_obj, "", f"generated {len(out)} objects: {names}", severity=INFO))
+    _renumber_grown_files(children, items, existing_files)
 
     pruned = [item for item in owned.values() if id(item) not in kept]
+    for kept_copy, dropped in copies:
+        if id(kept_copy) in kept:
+            results.append(_copies_warning(kept_copy, dropped))
+        else:
+            pruned.append(dropped)
+    removed = pruned + [dropped for kept_copy, dropped in copies if id(kept_copy) in kept]
+    if cfg.strict:
+        results = [_strict(r) for r in results]
+    failed = any(r.severity == ERROR for r in results)
     for item in pruned:
         owner = annotations_of(item.value)[OWNER_ANNOTATION]
         k = object_key(item.value)
-        results.append(Result(f"pruned {k[1]} {k[3]}: no longer generated for {owner}", INFO,
+        verb = "would prune" if failed else "pruned"
+        results.append(Result(f"{verb} {k[1]} {k[3]}: no longer generated for {owner}", INFO,
                               _ref(item.value), "", None, *file_of(item.value)))
 
-    if any(r.severity == ERROR for r in results):
-        return Outcome(list(items), results)
+    if failed:
+        return Outcome(list(items), results, len(services))
     entries: list[Entry] = []
     for i, item in enumerate(items):
         obj = item.value
@@ -189,20 +239,32 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None) -> 
             continue
         entries.append(item)
         entries += children.get(i, [])
-    return Outcome(entries, results)
+    return Outcome(entries, results + notes, len(services), removed)
+
+
+def _strict(r: Result) -> Result:
+    if r.severity != WARNING:
+        return r
+    return dataclasses.replace(r, severity=ERROR, message=f"{r.message} (strict: warnings are errors)")
 
 
 def _own(obj: dict[str, Any], ms: ModelService, owner: str, previous: Item | None,
-         ms_obj: dict[str, Any], used_indexes: dict[str, set[int]]) -> Generated:
+         ms_obj: dict[str, Any], used_indexes: dict[str, set[int]], existing_files: set[str]) -> Generated:
     """Mark ``obj`` as ours, keep what the previous copy carried, or give it a file."""
     meta = obj["metadata"]
     annotations: dict[str, Any] = {OWNER_ANNOTATION: owner}
     annotations.update(meta.get("annotations", {}))
+    header = ""
     if previous is not None:
         for k, v in annotations_of(previous.value).items():
             annotations.setdefault(k, v)
     else:
-        annotations.update(_placement(ms, ms_obj, used_indexes))
+        placed = _placement(ms, ms_obj, used_indexes)
+        annotations.update(placed)
+        if placed and placed[PATH_KEYS[0]] not in existing_files and placed[INDEX_KEYS[0]] == "0" and any(
+                k in annotations_of(ms_obj) for k in ID_KEYS):
+            # a new file, written by an orchestrator that tracks items (kpt gives each an id)
+            header = file_header(ms)
     meta["annotations"] = annotations
     if ms.uid and obj["kind"] not in CLUSTER_SCOPED:
         meta["ownerReferences"] = [{
@@ -210,8 +272,23 @@ def _own(obj: dict[str, Any], ms: ModelService, owner: str, previous: Item | Non
             "name": ms.name, "uid": ms.uid, "controller": True, "blockOwnerDeletion": True,
         }]
     if previous is not None and previous.value == obj and previous.span is not None and previous.span.copyable:
-        return Generated(obj, previous)
-    return Generated(obj)
+        return Generated(obj, previous, previous=previous)
+    return Generated(obj, header=header, new=previous is None, previous=previous)
+
+
+HEADER = "# Generated by modelservice-fn from ModelService"
+
+
+def file_header(ms: ModelService) -> str:
+    return f"{HEADER} {ms.namespace}/{ms.name}: edit the ModelService, not this file (edits here are overwritten)."
+
+
+def _has_header(item: Item) -> bool:
+    """Whether the comment kpt sends before an item (``- # ...``) is our file header."""
+    if item.source is None or item.span is None:
+        return False
+    lead = item.source[max(0, item.span.start - 1000):item.span.start].rsplit("\n-", 1)[-1]
+    return HEADER in lead
 
 
 def _placement(ms: ModelService, ms_obj: dict[str, Any], used_indexes: dict[str, set[int]]) -> dict[str, str]:
@@ -227,3 +304,91 @@ def _placement(ms: ModelService, ms_obj: dict[str, Any], used_indexes: dict[str,
     index = max(used, default=-1) + 1
     used.add(index)
     return {PATH_KEYS[0]: path, INDEX_KEYS[0]: str(index), PATH_KEYS[1]: path, INDEX_KEYS[1]: str(index)}
+
+
+def _renumber_grown_files(children: dict[int, list[Generated]], items: list[Item],
+                          existing_files: set[str]) -> None:
+    """Keep reconcile order in files that gained objects: kpt writes a file's objects by index.
+
+    A new object would otherwise land after every existing one (a DestinationRule that a
+    config round trip brought back would move to the end). Only files holding nothing but
+    objects of ours are renumbered; the others keep their indexes and get new objects last.
+    """
+    generated = [g for out in children.values() for g in out]
+    grown = {file_of(g.value)[0] for g in generated if g.new} & existing_files
+    for item in items:
+        path, _ = file_of(item.value)
+        if path in grown and not isinstance(annotations_of(item.value).get(OWNER_ANNOTATION), str):
+            grown.discard(path)  # an object that is not ours: its index stays as it is
+    for path in sorted(grown):
+        in_file = [g for g in generated if file_of(g.value)[0] == path]
+        for index, g in enumerate(in_file):
+            if file_of(g.value)[1] != index:
+                ann = g.value["metadata"]["annotations"]
+                for k in INDEX_KEYS:
+                    ann[k] = str(index)
+                g.reuse = None
+
+
+def _user_annotations(item: Item) -> int:
+    """How many annotations a user (not this function, not an orchestrator) put on a copy."""
+    return sum(1 for k in annotations_of(item.value)
+               if k != OWNER_ANNOTATION and not str(k).startswith(ORCHESTRATOR_PREFIXES))
+
+
+_COMMENT = re.compile(r"(?:^|\s)#", re.MULTILINE)
+
+
+def _comments(item: Item) -> int:
+    """How many comments a copy's text holds (kpt sends them along); equal copies count the same."""
+    return len(_COMMENT.findall(item.text))
+
+
+def _better_copy(first: Item, second: Item) -> tuple[Item, Item]:
+    """(kept, dropped): the copy with the user's annotations, then comments; else the first."""
+    def score(item: Item) -> tuple[int, int]:
+        return _user_annotations(item), _comments(item)
+    return (second, first) if score(second) > score(first) else (first, second)
+
+
+def _where(item: Item) -> str:
+    path, index = file_of(item.value)
+    if not path:
+        return "the input"
+    return f"{path} (document {index + 1})" if index is not None else path
+
+
+def _copies_warning(kept: Item, dropped: Item) -> Result:
+    k = object_key(kept.value)
+    owner = annotations_of(kept.value)[OWNER_ANNOTATION]
+    return Result(f"two copies of {k[1]} {k[3]} generated for {owner}: kept the one in {_where(kept)}, "
+                  f"dropped the one in {_where(dropped)}. A kpt selector (--match-*, selectors:) or a copied "
+                  "file leaves such copies: run the function without selectors", WARNING, _ref(kept.value), "",
+                  None, *file_of(kept.value))
+
+
+def _order_survives(old: Any, new: Any) -> bool:
+    """Whether kyaml's field-order sync (old's key order, new keys last) leaves ``new`` as it is."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        if old and new and [k for k in old if k in new] + [k for k in new if k not in old] != list(new):
+            return False
+        return all(_order_survives(old[k], new[k]) for k in old if k in new)
+    if isinstance(old, list) and isinstance(new, list):
+        return all(_order_survives(a, b) for a, b in zip(old, new))
+    return True
+
+
+def _strip_ids_for_order(previous: Item, generated: Generated) -> bool:
+    """Drop the orchestrator ids of a changed object whose new fields kpt would move to the end.
+
+    kpt matches output to input objects by id to copy comments back and to restore the
+    input's field order, moving fields the input lacks to the end of their maps. Without
+    the id the object is written as generated, so a config round trip gives back the same
+    bytes (its comments are lost). True when the ids were dropped.
+    """
+    ann = generated.value["metadata"]["annotations"]
+    if not any(k in ann for k in ID_KEYS) or _order_survives(previous.value, generated.value):
+        return False
+    for k in ID_KEYS:
+        ann.pop(k, None)
+    return True

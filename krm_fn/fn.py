@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import yamlio
+from . import yaml11, yamlio
 from .assemble import Entry, Generated, Item, file_of, generate
 from .config import EPPConfig, parse_function_config
 from .crd import type_name
-from .results import ERROR, ResourceRef, Result, summary_line
+from .results import ERROR, INFO, WARNING, ResourceRef, Result, one_line, summary_line
 
 RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 
@@ -68,7 +69,7 @@ def process_resource_list(text: str) -> Run:
     if not isinstance(raw_items, list):
         return fatal("the ResourceList has no items list")
     spans = doc.item_spans.get("items", [])
-    items = [Item(v, spans[i] if i < len(spans) else None) for i, v in enumerate(raw_items)]
+    items = [Item(v, spans[i] if i < len(spans) else None, text) for i, v in enumerate(raw_items)]
 
     results = [Result(f"items[{i}] must be an object, not {type_name(v)}") for i, v in enumerate(raw_items)
                if not isinstance(v, dict)]
@@ -78,6 +79,9 @@ def process_resource_list(text: str) -> Run:
     if cfg is None or results:
         return _finish(text, str(api_version), items, results, function_config)
     outcome = generate(items, cfg, function_config)
+    if not outcome.model_services and not outcome.failed:  # other functions may run on such packages
+        outcome.results.append(Result(f"no ModelService found among the {len(items)} items: nothing to generate",
+                                      INFO))
     return _finish(text, str(api_version), outcome.entries, outcome.results, function_config)
 
 
@@ -119,6 +123,9 @@ def _entries_text(text: str, entries: Sequence[Entry], sequence: bool) -> str:
                 parts.append(yamlio.sequence_entry(text, item.span))
             else:
                 parts.append(yamlio.document_text(text, item.span))
+        elif isinstance(entry, Generated) and entry.header:
+            flush()
+            parts.append(_with_header(entry.header, entry.value, sequence))
         else:
             pending.append(entry.value)
     flush()
@@ -127,20 +134,65 @@ def _entries_text(text: str, entries: Sequence[Entry], sequence: bool) -> str:
     return "---\n".join(p for p in parts if p) if parts else ""
 
 
-def process_stream(text: str, config_text: str) -> Run:
-    """The legacy kustomize exec plugin: a bare document stream in and out, config from a file."""
+def _with_header(header: str, value: Any, sequence: bool) -> str:
+    """``value`` with a comment line before it (a sequence entry: ``- # ...``, as kpt sends it)."""
+    if not sequence:
+        return f"{header}\n{yamlio.dump(value)}"
+    body = yamlio.dump([value])
+    return f"- {header}\n  {body[2:]}"
+
+
+def process_stream(text: str, config_text: str, kustomization: str | None = None) -> Run:
+    """The legacy kustomize exec plugin: a bare document stream in and out, config from a file.
+
+    ``kustomization`` is the directory kustomize runs the plugin for: errors name the files
+    there, since kustomize sends no path annotations.
+    """
     try:
         config_docs = [d for d in yamlio.read_documents(config_text) if d.value is not None]
         docs = [d for d in yamlio.read_documents(text) if d.value is not None]
     except yamlio.YAMLInputError as e:
         return Run("", 1, f"modelservice-fn: input is not valid YAML: {e}\n")
-    cfg, results = load_function_config(config_docs[0].value if config_docs else None)
-    items = [Item(d.value, d.span) for d in docs]
+    config_obj = config_docs[0].value if config_docs else None
+    cfg, results = load_function_config(config_obj)
+    items = [Item(d.value, d.span, text) for d in docs]
     results += [Result(f"document {i + 1} must be an object") for i, it in enumerate(items)
                 if not isinstance(it.value, dict)]
     if cfg is None or results:
-        return Run("", 1, _fail(results))
-    outcome = generate(items, cfg)
+        return Run("", 1, _fail(_placed(results, [config_obj], kustomization)))
+    outcome = generate(items, cfg, config_obj, checks=yaml11.warnings(items))
     if outcome.failed:
-        return Run("", 1, _fail(outcome.results))
-    return Run(_entries_text(text, outcome.entries, sequence=False), 0)
+        return Run("", 1, _fail(_placed(outcome.results, [i.value for i in items], kustomization)))
+    if not outcome.model_services and not cfg.allowEmpty:
+        where = f" by the kustomization in {kustomization}" if kustomization else ""
+        if items:
+            message = (f"no ModelService found among the {len(items)} resources sent{where} "
+                       "(set allowEmpty: true in the EPPConfig if that is expected)")
+        else:
+            message = (f"no ModelService found: no resources were sent{where} (an EPPConfig listed under "
+                       "generators: sees none; list it under transformers:)")
+        return Run("", 1, _fail([Result(message)]))
+    warnings = _placed([r for r in outcome.results if r.severity == WARNING], [i.value for i in items],
+                       kustomization)
+    stderr = "".join(f"modelservice-fn: warning: {one_line(w.line())}\n" for w in warnings)
+    return Run(_entries_text(text, outcome.entries, sequence=False), 0, stderr)
+
+
+def _placed(results: list[Result], objects: list[Any], kustomization: str | None) -> list[Result]:
+    """``results`` with the file of each resource found in the kustomization, where known."""
+    if not kustomization or not any(r.resource is not None and not r.file for r in results):
+        return results
+    from . import origin
+
+    found = origin.index(kustomization)
+    by_ref = {}
+    for obj in objects:
+        if isinstance(obj, dict):
+            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            by_ref[(str(obj.get("kind", "")), str(meta.get("name", "")))] = obj
+    out = []
+    for r in results:
+        obj = by_ref.get((r.resource.kind, r.resource.name)) if r.resource is not None and not r.file else None
+        file = origin.locate(found, obj) if obj is not None else ""
+        out.append(dataclasses.replace(r, file=file) if file else r)
+    return out

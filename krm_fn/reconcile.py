@@ -54,10 +54,11 @@ def warnings(ms: ModelService, p: Profile) -> list[Warning]:
         out.append(("spec.httpRoute", "no HTTPRoute is generated without spec.inferencePool (as the operator)"))
     if spec.prefill is not None and spec.routingProxy is None:
         out.append(("spec.prefill", ("prefill/decode disaggregation without spec.routingProxy: decode pods get "
-                    "no routing sidecar, so requests never reach the prefill pods")))
+                    "no routing sidecar, so requests never reach the prefill pods: add spec.routingProxy: {} "
+                    "(the defaults) or remove spec.prefill")))
     if spec.routingProxy is not None and serving.target_port(ms) == serving.engine_port(ms):
         out.append(("spec.routingProxy.targetPort", ("equals spec.engine.port: the routing proxy and vLLM "
-                    "would listen on the same port in decode pods")))
+                    "would listen on the same port in decode pods: change one of the two ports")))
     if spec.inferencePool is not None and p.provider == "gke" and p.metrics_auth:
         monitor = "; the ServiceMonitor references the missing Secret" if monitoring.pod_monitor_explicitly_enabled(
             ms) else ""

@@ -119,3 +119,168 @@ def test_generated_objects_do_not_depend_on_unrelated_item_order() -> None:
     a = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
     b = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "b"}}
     assert generated(run(resource_list(a, MS, b)).stdout) == generated(run(resource_list(b, MS, a)).stdout)
+
+
+# --------------------------------------------------------------------------- usability
+
+
+def kpt_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items as kpt sends them: each with its own id."""
+    for n, item in enumerate(items):
+        item["metadata"].setdefault("annotations", {}).update(
+            {"internal.config.kubernetes.io/id": str(n + 1), "config.k8s.io/id": str(n + 1)})
+    return items
+
+
+def test_a_misspelled_identity_is_an_error_and_nothing_is_generated() -> None:
+    typo = copy.deepcopy(MS)
+    typo["kind"] = "Modelservice"
+    r = run(resource_list(typo))
+    assert r.exit_code == 1 and output_items(r.stdout) == [typo]
+    (error,) = [x for x in results(r.stdout) if x["severity"] == "error"]
+    assert error == {"message": "unknown kind Modelservice in model.otterscale.io: did you mean kind: ModelService?",
+                     "severity": "error",
+                     "resourceRef": {"apiVersion": "model.otterscale.io/v1alpha1", "kind": "Modelservice",
+                                     "name": "llama", "namespace": "ml"},
+                     "field": {"path": "kind", "currentValue": "Modelservice"},
+                     "file": {"path": "apps/llama.yaml"}}
+
+
+def test_strict_turns_warnings_into_errors() -> None:
+    ms = copy.deepcopy(MS)  # prefill without routingProxy: a warning
+    assert run(resource_list(ms)).exit_code == 0
+    config = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "c"},
+              "strict": True}
+    r = run(resource_list(ms, config=config))
+    assert r.exit_code == 1 and output_items(r.stdout) == [ms]
+    assert r.stderr.startswith("modelservice-fn: 1 error: ModelService ml/llama spec.prefill: prefill/decode ")
+    assert r.stderr.endswith("(strict: warnings are errors) (apps/llama.yaml)\n")
+
+
+def test_without_a_modelservice_there_is_an_info_result() -> None:
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
+    r = run(resource_list(cm))
+    assert r.exit_code == 0
+    assert results(r.stdout) == [{"message": "no ModelService found among the 1 items: nothing to generate",
+                                  "severity": "info"}]
+
+
+def test_a_failed_run_says_would_prune() -> None:
+    first = output_items(run(resource_list(MS)).stdout)
+    first[0]["spec"].pop("prefill")
+    first[0]["spec"]["decode"]["replicas"] = -1
+    r = run(resource_list(*first))
+    assert r.exit_code == 1 and output_items(r.stdout) == first
+    messages = [x["message"] for x in results(r.stdout)]
+    assert "would prune Deployment llama-prefill: no longer generated for ModelService/ml/llama" in messages
+    assert not any(m.startswith("pruned ") for m in messages)
+
+
+def duplicated() -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """A package after a kpt selector: every generated object twice, the user's copy annotated."""
+    first = output_items(run(resource_list(MS)).stdout)
+    fresh = copy.deepcopy(first[1:])
+    for obj in fresh:
+        obj["metadata"]["annotations"]["config.kubernetes.io/path"] = "apps/llama.generated.yaml"
+    mine = next(o for o in first if o["kind"] == "Service")
+    mine["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = "1"
+    return first + fresh, mine, next(o for o in fresh if o["kind"] == "Service")
+
+
+def test_two_copies_of_a_generated_object_keep_the_users() -> None:
+    items, mine, fresh = duplicated()
+    for order in (items, items[:1] + items[len(items) // 2 + 1:] + items[1:len(items) // 2 + 1]):
+        r = run(resource_list(*order))
+        assert r.exit_code == 0
+        out = generated(r.stdout)
+        assert len(out) == len(items) // 2
+        svc = next(o for o in out if o["kind"] == "Service")
+        assert svc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "1"
+        warnings = [x for x in results(r.stdout) if x["message"].startswith("two copies")]
+        assert len(warnings) == len(out) and {w["severity"] for w in warnings} == {"warning"}
+    svc_warning = next(w for w in warnings if w["resourceRef"]["kind"] == "Service")
+    assert svc_warning["message"] == (
+        "two copies of Service llama-epp generated for ModelService/ml/llama: kept the one in "
+        "apps/llama.generated.yaml (document 6), dropped the one in apps/llama.generated.yaml (document 6). A kpt "
+        "selector (--match-*, selectors:) or a copied file leaves such copies: run the function without selectors")
+
+
+def test_a_copy_with_comments_wins_a_tie() -> None:
+    items, _, _ = duplicated()
+    for item in items:
+        item["metadata"]["annotations"].pop("argocd.argoproj.io/sync-wave", None)
+    text = resource_list(*items)
+    # the second copy of the decode Deployment carries the user's comment
+    first_at = text.index("name: llama-decode\n")
+    second_at = text.index("name: llama-decode\n", first_at + 1)
+    text = text[:second_at] + "name: llama-decode # hand-tuned\n" + text[second_at + len("name: llama-decode\n"):]
+    r = run(text)
+    assert r.exit_code == 0 and "name: llama-decode # hand-tuned\n" in r.stdout
+    assert r.stdout.split("\nresults:\n")[0].count("name: llama-decode") == 1
+
+
+def test_copies_of_a_pruned_object_are_both_pruned() -> None:
+    items, _, _ = duplicated()
+    out = run(resource_list(*items[1:]))
+    assert out.exit_code == 0 and output_items(out.stdout) == []
+    assert not [x for x in results(out.stdout) if x["message"].startswith("two copies")]
+    assert sum(x["message"].startswith("pruned ") for x in results(out.stdout)) == len(items) - 1
+
+
+def test_a_new_object_takes_its_reconcile_position_in_a_file_of_ours() -> None:
+    """A config round trip gives back the same file: a returning DestinationRule is not appended."""
+    first = output_items(run(resource_list(MS)).stdout)
+    without = run(resource_list(*first, config={"apiVersion": "v1", "kind": "ConfigMap",
+                                                "metadata": {"name": "x"}, "data": {"provider": "none"}}))
+    after_b = output_items(without.stdout)
+    for i, obj in enumerate(after_b[1:]):  # kpt writes the file again: indexes are positions
+        for k in ("internal.config.kubernetes.io/index", "config.kubernetes.io/index"):
+            obj["metadata"]["annotations"][k] = str(i)
+    back = output_items(run(resource_list(*after_b)).stdout)
+    assert back == first
+
+
+def test_objects_in_a_file_that_is_not_only_ours_keep_their_indexes() -> None:
+    first = output_items(run(resource_list(MS)).stdout)
+    first = [o for o in first if o["kind"] != "DestinationRule"]
+    foreign = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "notes", "annotations": {
+        "config.kubernetes.io/path": "apps/llama.generated.yaml", "config.kubernetes.io/index": "40"}}}
+    out = generated(run(resource_list(*first, foreign)).stdout)
+    indexes = [o["metadata"]["annotations"]["config.kubernetes.io/index"] for o in out]
+    assert indexes == [str(i) for i in range(len(out) - 1)] + ["41"]
+
+
+def test_fields_added_inside_a_changed_object_drop_its_kpt_id() -> None:
+    """kpt would move fields its input copy lacks to the end of their maps; without the id it cannot."""
+    ms = copy.deepcopy(MS)
+    ms["spec"]["routingProxy"] = {}
+    tracing = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "c"},
+               "tracing": {"enabled": True}}
+    first = kpt_ids(output_items(run(resource_list(ms)).stdout))
+    r = run(resource_list(*first, config=tracing))  # env appears in the middle of the routing-proxy container
+    decode = next(o for o in generated(r.stdout) if o["metadata"]["name"] == "llama-decode")
+    assert "internal.config.kubernetes.io/id" not in decode["metadata"]["annotations"]
+    assert "config.k8s.io/id" not in decode["metadata"]["annotations"]
+    notes = [x for x in results(r.stdout) if x["message"].startswith("rewritten in full")]
+    assert [n["resourceRef"]["name"] for n in notes] == ["llama-decode"]
+    assert notes[0]["severity"] == "info" and notes[0]["message"] == (
+        "rewritten in full: fields were added inside it, which kpt would otherwise move to the end of their "
+        "maps; comments inside this object are not kept")
+    svc = next(o for o in generated(r.stdout) if o["kind"] == "Service")
+    assert svc["metadata"]["annotations"]["config.k8s.io/id"], "unchanged objects keep their ids"
+    # a change that only appends fields keeps the id (and so the user's comments)
+    first[0]["spec"]["decode"]["replicas"] = 3
+    decode = next(o for o in generated(run(resource_list(*first)).stdout) if o["metadata"]["name"] == "llama-decode")
+    assert decode["metadata"]["annotations"]["config.k8s.io/id"]
+
+
+def test_a_new_file_under_kpt_starts_with_a_header() -> None:
+    ms = kpt_ids([copy.deepcopy(MS)])[0]
+    first = run(resource_list(ms)).stdout
+    header = ("- # Generated by modelservice-fn from ModelService ml/llama: edit the ModelService, not this file "
+              "(edits here are overwritten).\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n"
+              "    name: llama-decode\n")
+    assert first.count("# Generated by modelservice-fn") == 1 and header in first
+    assert run(first).stdout == first, "kpt sends the comment back; the run is a no-op"
+    # without kpt's ids (a bare ResourceList piped through), no comment
+    assert "# Generated" not in run(resource_list(MS)).stdout
