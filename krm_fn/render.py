@@ -8,25 +8,36 @@ EPPConfig, kustomize configs, non-KRM documents, and orchestrator annotations.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import posixpath
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-from . import yamlio
-from .assemble import INDEX_KEYS, PATH_KEYS, Entry, Generated, Item, annotations_of, generate
+from . import views, yaml11, yamlio
+from .assemble import INDEX_KEYS, PATH_KEYS, Entry, Generated, Item, Outcome, annotations_of, generate, object_key
 from .config import EPPConfig
-from .fn import load_function_config
-from .results import WARNING, Result, one_line, summary_line
+from .fn import RESOURCE_LIST_VERSIONS, load_function_config
+from .results import ERROR, WARNING, Result, one_line, summary_line
+from .spelling import did_you_mean
 
 USAGE = """\
-usage: modelservice-fn render [--config FILE] PATH...
+usage: modelservice-fn render [--config FILE] [--strict] [--allow-empty]
+                              [-o yaml|json | --summary | --diff] PATH...
 
 Render ModelServices in files or directories (.yaml, .yml, .json; directories are read
-recursively in sorted order, hidden entries skipped) and print the manifests to apply
-as one YAML stream. The functionConfig is --config FILE, else the single EPPConfig
-found among the inputs, else the defaults.
+recursively in sorted order, hidden entries skipped; ResourceList and List files are
+expanded) and print the manifests to apply as one YAML stream. The functionConfig is
+--config FILE, else the single EPPConfig found among the inputs, else the defaults.
+
+  -o yaml|json   the manifests as a YAML stream (default) or as one JSON v1 List
+  --summary      a tree per ModelService of the objects it generates, instead of manifests
+  --diff         a unified diff of what would change against the generated objects already
+                 in the inputs (a rendered kpt package); exit 1 when something would change
+  --strict       every warning is an error (as EPPConfig strict: true)
+  --allow-empty  no ModelService among the inputs is not an error
 """
 EXTENSIONS = (".yaml", ".yml", ".json")
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
@@ -48,13 +59,30 @@ class RenderError(Exception):
 
 @dataclass
 class Source:
-    """One non-empty document of an input file."""
+    """One object of an input file: a document, or an item of a ResourceList or List."""
 
     file: str  # as the user named it, slash-separated
     real: str
     text: str
-    doc: yamlio.Document
-    index: int
+    value: Any
+    span: yamlio.Span | None  # where its text can be copied from, if anywhere
+    index: int  # the document's position in the file
+    config: bool = False  # a ResourceList's functionConfig: a config candidate, not an object
+
+    @property
+    def is_object(self) -> bool:
+        """A KRM object of the inputs (not a functionConfig, not a non-KRM document)."""
+        return not self.config and _is_krm(self.value)
+
+
+def load_inputs(paths: list[str], config_file: str | None) -> tuple[list[Source], EPPConfig, bool]:
+    """Every object of the files, the functionConfig, and whether that is the default."""
+    sources = [s for name, real in _files(paths) for s in _read(name, real)]
+    if config_file is None:
+        cfg, defaulted = _config_from_inputs(sources)
+        return sources, cfg, defaulted
+    real = os.path.realpath(config_file)
+    return [s for s in sources if s.real != real], _config_from_file(config_file), False
 
 
 def main(argv: list[str]) -> int:
@@ -67,14 +95,31 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(USAGE)
         return 0
     try:
-        out, warnings = render(args.paths, args.config)
+        rendered = render(args.paths, args.config, strict=args.strict, allow_empty=args.allow_empty)
+        out = _view(rendered, args)
     except RenderError as e:
         sys.stderr.write(f"modelservice-fn: {one_line(str(e))}\n")
         return 1
+    for note in rendered.notes:
+        sys.stderr.write(f"modelservice-fn: note: {one_line(note)}\n")
     sys.stdout.write(out)
-    for w in warnings:
+    for w in rendered.warnings:
         sys.stderr.write(f"modelservice-fn: warning: {one_line(w.line())}\n")
-    return 0
+    return 1 if args.diff and out else 0
+
+
+def _view(rendered: Rendered, args: Args) -> str:
+    if args.summary:
+        return views.summary(rendered.outcome.entries, rendered.applied)
+    if args.diff:
+        return views.diff(rendered.outcome)
+    if args.output == "json":
+        try:
+            return json.dumps({"apiVersion": "v1", "kind": "List", "items": rendered.applied},
+                              indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        except ValueError:
+            raise RenderError("-o json: a value (.inf or .nan) has no JSON form; use -o yaml") from None
+    return rendered.stream
 
 
 @dataclass
@@ -82,6 +127,11 @@ class Args:
     paths: list[str]
     config: str | None = None
     help: bool = False
+    strict: bool = False
+    allow_empty: bool = False
+    output: str = "yaml"
+    summary: bool = False
+    diff: bool = False
 
 
 def _parse_args(argv: list[str]) -> Args:
@@ -96,53 +146,109 @@ def _parse_args(argv: list[str]) -> Args:
             args.config = arg.partition("=")[2] if "=" in arg else next(rest, None)
             if not args.config:
                 raise RenderError("--config needs a FILE")
+        elif arg in ("-o", "--output") or arg.startswith(("-o=", "--output=")):
+            value = arg.partition("=")[2] if "=" in arg else next(rest, None)
+            if value not in ("yaml", "json"):
+                raise RenderError(f"{arg.partition('=')[0]} must be yaml or json, not {value or '(nothing)'}")
+            args.output = value
+        elif arg in _FLAGS:
+            setattr(args, _FLAGS[arg], True)
         elif arg.startswith("-"):
-            raise RenderError(f"unknown option {arg}")
+            raise RenderError(f"unknown option {arg}{did_you_mean(arg, [*_FLAGS, '--config', '--output'])}")
         else:
             args.paths.append(arg)
     if not args.paths:
         raise RenderError("no PATH given")
+    if args.summary + args.diff + (args.output != "yaml") > 1:
+        raise RenderError("choose one of -o json, --summary and --diff")
     return args
 
 
-def render(paths: list[str], config_file: str | None) -> tuple[str, list[Result]]:
-    """The YAML stream to apply and the warnings, or a RenderError."""
-    sources = [s for name, real in _files(paths) for s in _read(name, real)]
-    if config_file is not None:
-        cfg = _config_from_file(config_file)
-        real = os.path.realpath(config_file)
-        sources = [s for s in sources if s.real != real]
-    else:
-        cfg = _config_from_inputs(sources)
-    by_item: dict[int, Source] = {}  # id of each Item given to generate -> its document
+_FLAGS = {"--strict": "strict", "--allow-empty": "allow_empty", "--summary": "summary", "--diff": "diff"}
+
+
+@dataclass
+class Rendered:
+    """What a render produced: the objects to apply, as a stream and as values."""
+
+    outcome: Outcome
+    stream: str
+    applied: list[Any]
+    warnings: list[Result]
+    notes: list[str]
+
+
+def render(paths: list[str], config_file: str | None, *, strict: bool = False,
+           allow_empty: bool = False) -> Rendered:
+    """What to apply, the warnings and notes, or a RenderError."""
+    sources, cfg, defaulted = load_inputs(paths, config_file)
+    notes: list[str] = []
+    if defaulted:
+        notes.append("no EPPConfig among the inputs: using the default settings (provider istio, "
+                     "metricsEndpointAuth true, no tracing); add an EPPConfig or pass --config FILE")
+    if strict and not cfg.strict:
+        cfg = cfg.model_copy(update={"strict": True})
+    by_item: dict[int, Source] = {}  # id of each Item given to generate -> its object
     items: list[Item] = []
     for s in sources:
-        if _is_krm(s.doc.value):
-            item = Item(_with_file(s.doc.value, s.file, s.index), s.doc.span)
+        if s.is_object:
+            item = Item(_with_file(s.value, s.file, s.index), s.span, s.text)
             by_item[id(item)] = s
             items.append(item)
-    outcome = generate(items, cfg)
+    outcome = generate(items, cfg, yaml11.warnings(items))
     if outcome.failed:
         raise RenderError(summary_line(outcome.results).removeprefix("modelservice-fn: "))
-    return _stream(outcome.entries, by_item), [r for r in outcome.results if r.severity == WARNING]
+    if not outcome.model_services and not (allow_empty or cfg.allowEmpty):
+        raise RenderError(f"no ModelService found in {', '.join(paths)}: nothing to render "
+                          "(pass --allow-empty if that is expected)")
+    stream, applied, twice = _stream(outcome.entries, by_item)
+    warnings = [r for r in outcome.results if r.severity == WARNING] + twice
+    if cfg.strict and twice:
+        errors = [dataclasses.replace(r, severity=ERROR, message=f"{r.message} (strict: warnings are errors)")
+                  for r in twice]
+        raise RenderError(summary_line(errors).removeprefix("modelservice-fn: "))
+    return Rendered(outcome, stream, applied, warnings, notes)
 
 
-def _stream(entries: list[Entry], by_item: dict[int, Source]) -> str:
-    """The applied objects as YAML documents; the text of unchanged input objects is reused."""
-    docs: list[tuple[int, str]] = []
+def _stream(entries: list[Entry], by_item: dict[int, Source]) -> tuple[str, list[Any], list[Result]]:
+    """The applied objects as YAML documents and as values, and a warning per object emitted twice.
+
+    The text of unchanged input objects is reused.
+    """
+    docs: list[tuple[int, str, Any]] = []
+    first: dict[tuple[str, str, str, str], str] = {}
+    twice: list[Result] = []
     for entry in entries:
         source = by_item.get(id(entry.reuse if isinstance(entry, Generated) else entry))
-        value = source.doc.value if source is not None else entry.value
+        value = source.value if source is not None else entry.value
         if not _applied(value):
             continue
         clean = strip_annotations(value)
-        if source is not None and clean is value and source.doc.span.copyable:
-            text = yamlio.document_text(source.text, source.doc.span)
+        text = None
+        if source is not None and clean is value and source.span is not None and source.span.copyable:
+            text = _dedent(yamlio.document_text(source.text, source.span), source.span.column)
+        docs.append((APPLY_FIRST.get(value["kind"], len(APPLY_FIRST)), text or yamlio.dump(clean), clean))
+        key, where = object_key(value), source.file if source is not None else "generated"
+        if key in first:
+            twice.append(Result(
+                f"{key[1]} {'/'.join(p for p in key[2:] if p)} is emitted twice ({first[key]}, {where}): kubectl "
+                "apply keeps the last one. If one of them is a kustomize patch or not meant to be applied, mark it "
+                'config.kubernetes.io/local-config: "true" or leave its file out of the PATHs', WARNING))
         else:
-            text = yamlio.dump(clean)
-        docs.append((APPLY_FIRST.get(value["kind"], len(APPLY_FIRST)), text))
+            first[key] = where
     docs.sort(key=lambda d: d[0])  # stable: input order otherwise
-    return "---\n".join(text for _, text in docs)
+    return "---\n".join(text for _, text, _ in docs), [v for _, _, v in docs], twice
+
+
+def _dedent(text: str, column: int) -> str:
+    """A list item's text moved to column 0, when every line is indented that far."""
+    if not column:
+        return text
+    pad = " " * column
+    lines = text.splitlines(keepends=True)
+    if all(line.startswith(pad) or not line.strip() for line in lines):
+        return "".join(line[column:] if line.startswith(pad) else line for line in lines)
+    return text
 
 
 def _files(paths: list[str]) -> list[tuple[str, str]]:
@@ -199,7 +305,42 @@ def _read(name: str, real: str) -> list[Source]:
     except yamlio.YAMLInputError as e:
         raise RenderError(f"{name}: invalid YAML: {e}") from None
     present = [d for d in docs if d.value is not None]
-    return [Source(name, real, text, d, i) for i, d in enumerate(present)]
+    out: list[Source] = []
+    for i, d in enumerate(present):
+        listed = _list_items(d)
+        if listed is None:
+            out.append(Source(name, real, text, d.value, d.span, i))
+            continue
+        out += [Source(name, real, text, value, span, i) for value, span in listed]
+        config = d.value.get("functionConfig") if d.value.get("kind") == "ResourceList" else None
+        if config is not None:
+            out.append(Source(name, real, text, config, None, i, config=True))
+    return out
+
+
+def _list_items(doc: yamlio.Document) -> list[tuple[Any, yamlio.Span | None]] | None:
+    """The items of a ResourceList or a List (``kind: List`` or ``kind: <Kind>List``), else None.
+
+    Items of a typed list that lack apiVersion or kind take them from the list, as in API
+    list responses (their text is then not reused).
+    """
+    value = doc.value
+    if not isinstance(value, dict) or not isinstance(value.get("items"), list):
+        return None
+    kind, api_version = value.get("kind"), value.get("apiVersion")
+    if not isinstance(kind, str) or not kind.endswith("List"):
+        return None
+    if kind == "ResourceList" and api_version not in RESOURCE_LIST_VERSIONS:
+        return None
+    spans = doc.item_spans.get("items", [])
+    out: list[tuple[Any, yamlio.Span | None]] = []
+    for i, item in enumerate(value["items"]):
+        span = spans[i] if i < len(spans) else None
+        if kind not in ("List", "ResourceList") and isinstance(item, dict) and not (
+                "apiVersion" in item and "kind" in item):
+            item, span = {"apiVersion": api_version, "kind": kind[:-len("List")], **item}, None
+        out.append((item, span))
+    return out
 
 
 def _is_krm(value: Any) -> bool:
@@ -249,21 +390,22 @@ def _config_from_file(path: str) -> EPPConfig:
     name = _slashed(path)
     if not os.path.isfile(path):
         raise RenderError(f"--config {path}: no such file")
-    objects = [s.doc.value for s in _read(name, os.path.realpath(path))]
+    objects = [s.value for s in _read(name, os.path.realpath(path))]
     if len(objects) != 1:
         raise RenderError(f"--config {name}: expected one EPPConfig or ConfigMap, found {len(objects)} documents")
     return _parse_config(objects[0], name)
 
 
-def _config_from_inputs(sources: list[Source]) -> EPPConfig:
-    found = [s for s in sources if _is_krm(s.doc.value) and s.doc.value["kind"] == "EPPConfig"
-             and _group(s.doc.value) == CONFIG_GROUP]
+def _config_from_inputs(sources: list[Source]) -> tuple[EPPConfig, bool]:
+    """The EPPConfig among the inputs (or a ResourceList's functionConfig), and whether it is the default."""
+    found = [s for s in sources if s.config or (
+        _is_krm(s.value) and s.value["kind"] == "EPPConfig" and _group(s.value) == CONFIG_GROUP)]
     if len(found) > 1:
         where = ", ".join(s.file for s in found)
         raise RenderError(f"found {len(found)} EPPConfig objects ({where}): keep one, or choose with --config FILE")
     if not found:
-        return EPPConfig()
-    return _parse_config(found[0].doc.value, found[0].file)
+        return EPPConfig(), True
+    return _parse_config(found[0].value, found[0].file), False
 
 
 def _parse_config(obj: Any, file: str) -> EPPConfig:

@@ -36,6 +36,8 @@ spec:
     endpointPicker: {{}}
 """
 CHILDREN_OF_ONE = 12  # decode Deployment, EPP stack (9 objects), InferencePool, DestinationRule
+DEFAULTS_NOTE = ("modelservice-fn: note: no EPPConfig among the inputs: using the default settings (provider istio, "
+                 "metricsEndpointAuth true, no tracing); add an EPPConfig or pass --config FILE\n")
 
 
 def main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -76,8 +78,8 @@ def test_renders_the_kpt_example(capsys: pytest.CaptureFixture[str], pkg: Path) 
     assert not {"Kptfile", "EPPConfig"} & {k for k, _ in names}
     # objects the function does not own come out as written, comments and plain `on` included
     assert "  name: feature-flags # owned by the platform team\n" in out
-    assert "  streaming: on # a string, not a boolean\n  umask: 0755\n" in out
-    assert objs[0]["data"] == {"streaming": "on", "umask": 755, "rollout": "2024-05-01"}
+    assert '  streaming: "on" # a string, not a boolean\n  umask: "0755"\n' in out
+    assert objs[0]["data"] == {"streaming": "on", "umask": "0755", "rollout": "2024-05-01"}
 
 
 def test_output_is_the_same_with_the_generated_files_present(
@@ -151,7 +153,7 @@ def test_files_are_read_recursively_in_sorted_order(capsys: pytest.CaptureFixtur
         path.parent.mkdir(parents=True, exist_ok=True)
         name = rel.replace("/", "-").replace(".", "-")
         path.write_text(json.dumps(yaml.safe_load(cm.format(name))) if rel.endswith(".json") else cm.format(name))
-    code, out, _ = main(capsys, str(tmp_path))
+    code, out, _ = main(capsys, "--allow-empty", str(tmp_path))
     assert code == 0
     # by path components, as filepath.Walk (kubectl apply -R) goes: a/z.yml before a.yaml
     assert [n for _, n in kinds(docs(out))] == ["a-z-yml", "a-yaml", "b-yaml", "c-d-e-json"]
@@ -166,7 +168,7 @@ def test_namespaces_come_first(capsys: pytest.CaptureFixture[str], app: Path) ->
 
 def test_a_file_given_twice_is_read_once(capsys: pytest.CaptureFixture[str], app: Path) -> None:
     code, out, err = main(capsys, str(app), str(app / "ms.yaml"), str(app / ".." / "app" / "ms.yaml"))
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, DEFAULTS_NOTE)
     assert len(docs(out)) == 1 + CHILDREN_OF_ONE
 
 
@@ -188,7 +190,9 @@ def test_warnings_go_to_stderr(capsys: pytest.CaptureFixture[str], app: Path) ->
     (app / "ms.yaml").write_text(text)
     code, out, err = main(capsys, str(app))
     assert code == 0 and kinds(docs(out))[1] == ("Deployment", "llm-decode")
-    assert err.startswith("modelservice-fn: warning: ModelService ml/llm spec.httpRoute: ")
+    note, warning = err.splitlines(keepends=True)
+    assert note == DEFAULTS_NOTE
+    assert warning.startswith("modelservice-fn: warning: ModelService ml/llm spec.httpRoute: ")
 
 
 @pytest.mark.parametrize(("setup", "needle"), [
@@ -265,7 +269,7 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], needl
 
 def test_help_and_the_cli_dispatch(capsys: pytest.CaptureFixture[str], app: Path) -> None:
     code, out, _ = main(capsys, "--help")
-    assert code == 0 and out.startswith("usage: modelservice-fn render [--config FILE] PATH...")
+    assert code == 0 and out.startswith("usage: modelservice-fn render [--config FILE] [--strict] [--allow-empty]\n")
     assert cli.main(["render", "--", str(app)]) == 0
     assert len(docs(capsys.readouterr().out)) == 1 + CHILDREN_OF_ONE
 
@@ -276,3 +280,202 @@ def test_strip_annotations_keeps_the_object_when_there_is_nothing_to_strip() -> 
     marked = {**obj, "metadata": {"name": "a", "annotations": {"config.k8s.io/id": "1"}}}
     assert render.strip_annotations(marked) == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
     assert marked["metadata"]["annotations"] == {"config.k8s.io/id": "1"}, "the input is not changed"
+
+
+# --------------------------------------------------------------------------- usability
+
+
+def test_a_resource_list_file_is_expanded_with_its_function_config(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = main(capsys, str(ROOT / "examples" / "resourcelist.yaml"))
+    assert (code, err) == (0, ""), "the ResourceList's functionConfig is the EPPConfig: no defaults note"
+    names = kinds(docs(out))
+    assert names[:2] == [("ModelService", "qwen3-32b"), ("Deployment", "qwen3-32b-decode")]
+    assert ("ConfigMap", "feature-flags") in names and len(names) == 2 + 17
+    assert "kind: ResourceList" not in out and "internal.config" not in out
+
+
+def test_list_files_are_expanded(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    """`kubectl get -o yaml` output: a v1 List, and typed lists whose items lack apiVersion/kind."""
+    (app / "ms.yaml").write_text("apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        "- " + line if i == 0 else "  " + line
+        for i, line in enumerate(MODELSERVICE.format(name="llm").splitlines(keepends=True))))
+    (app / "cms.yaml").write_text("apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata:\n    name: a\n"
+                                  "  data:\n    k: v # kept\n- apiVersion: v1\n  kind: ConfigMap\n"
+                                  "  metadata:\n    name: b # text reused\n")
+    code, out, _ = main(capsys, str(app))
+    assert code == 0
+    assert kinds(docs(out))[:3] == [("ConfigMap", "a"), ("ConfigMap", "b"), ("ModelService", "llm")]
+    assert "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b # text reused\n" in out
+    assert len(docs(out)) == 3 + CHILDREN_OF_ONE
+
+
+def test_an_object_emitted_twice_is_a_warning(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ml\n"
+    (app / "namespace.yaml").write_text(ns)
+    (app / "namespace-patch.yaml").write_text(ns + "  labels:\n    team: a\n")
+    code, out, err = main(capsys, str(app))
+    assert code == 0 and [k for k, _ in kinds(docs(out))].count("Namespace") == 2
+    assert err.splitlines()[1] == (
+        f"modelservice-fn: warning: Namespace ml is emitted twice ({app.as_posix()}/namespace-patch.yaml, "
+        f"{app.as_posix()}/namespace.yaml): kubectl apply keeps the last one. If one of them is a kustomize patch or "
+        'not meant to be applied, mark it config.kubernetes.io/local-config: "true" or leave its file out of the '
+        "PATHs")
+    code, out, err = main(capsys, "--strict", str(app))
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert "Namespace ml is emitted twice" in err and "(strict: warnings are errors)" in err
+
+
+def test_defaults_note(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    _, _, err = main(capsys, str(app))
+    assert err == DEFAULTS_NOTE
+    (app / "epp.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
+                                  "metadata:\n  name: c\n")
+    assert main(capsys, str(app))[2] == ""
+
+
+def test_no_modelservice_is_an_error_unless_allowed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    code, out, err = main(capsys, str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == (f"modelservice-fn: no ModelService found in {tmp_path}: nothing to render "
+                   "(pass --allow-empty if that is expected)\n")
+    assert main(capsys, "--allow-empty", str(tmp_path))[:2] == (0, "apiVersion: v1\nkind: ConfigMap\n"
+                                                                  "metadata:\n  name: a\n")
+    (tmp_path / "epp.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
+                                       "metadata:\n  name: c\nallowEmpty: true\n")
+    assert main(capsys, str(tmp_path))[0] == 0
+
+
+def test_strict_turns_warnings_into_errors(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "ms.yaml").write_text(MODELSERVICE.format(name="llm").replace("  decode:\n", "  prefill: {}\n  decode:\n"))
+    code, out, err = main(capsys, "--strict", str(app))
+    assert (code, out) == (1, "")
+    assert err == (
+        "modelservice-fn: 1 error: ModelService ml/llm spec.prefill: prefill/decode disaggregation without "
+        "spec.routingProxy: decode pods get no routing sidecar, so requests never reach the prefill pods: add "
+        "spec.routingProxy: {} (the defaults) or remove spec.prefill (strict: warnings are errors) "
+        f"({app.as_posix()}/ms.yaml)\n")
+    (app / "epp.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
+                                  "metadata:\n  name: c\nstrict: true\n")
+    assert main(capsys, str(app))[0] == 1
+    assert main(capsys, "--allow-empty", str(app))[0] == 1
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    (MODELSERVICE.format(name="llm").replace("kind: ModelService", "kind: Modelservice"),
+     "Modelservice ml/llm kind: unknown kind Modelservice in model.otterscale.io: did you mean kind: ModelService?"),
+    (MODELSERVICE.format(name="llm").replace("model.otterscale.io/", "models.otterscale.io/"),
+     "ModelService ml/llm apiVersion: models.otterscale.io/v1alpha1 ModelService is not read by this function: "
+     "did you mean apiVersion: model.otterscale.io/v1alpha1?"),
+    (MODELSERVICE.format(name="llm") + "---\napiVersion: fn.model.otterscale.io/v1alpha1\nkind: EppConfig\n"
+     "metadata:\n  name: c\n  annotations:\n    config.kubernetes.io/local-config: 'true'\n",
+     "EppConfig c kind: unknown kind EppConfig in fn.model.otterscale.io: did you mean kind: EPPConfig?"),
+    (MODELSERVICE.format(name="llm").replace("    replicas: 1", "    replcias: 1"),
+     'spec.decode.replcias: unknown field "replcias" (did you mean replicas?)'),
+    (MODELSERVICE.format(name="llm").replace("  engine: {}\n", ""),
+     "spec.engine: required field is missing (write engine: {} to take the defaults)"),
+])
+def test_typos_are_errors_that_say_what_was_meant(
+        capsys: pytest.CaptureFixture[str], app: Path, text: str, needle: str) -> None:
+    (app / "ms.yaml").write_text(text)
+    code, out, err = main(capsys, str(app))
+    assert (code, out) == (1, "")
+    assert needle in err and f"({app.as_posix()}/ms.yaml)" in err
+
+
+def test_a_misspelled_config_file(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app.parent / "c.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EppConfig\n")
+    code, _, err = main(capsys, "--config", str(app.parent / "c.yaml"), str(app))
+    assert code == 1 and err.endswith("not apiVersion fn.model.otterscale.io/v1alpha1, kind EppConfig "
+                                      f"(did you mean kind: EPPConfig?) ({app.parent.as_posix()}/c.yaml)\n")
+
+
+def test_yaml_1_1_lookalikes_in_applied_objects_are_warnings(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  labels:\n    quoted: 'on'\n"
+        "data:\n  enabled: on\n  mode: 0755\n  text: hello\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: trap\n  annotations:\n"
+        "    config.kubernetes.io/local-config: 'true'\ndata:\n  enabled: on\n")
+    code, out, err = main(capsys, str(app))
+    assert code == 0 and "  enabled: on\n  mode: 0755\n" in out, "never changed"
+    warnings = err.splitlines()[1:]
+    assert warnings == [
+        f"modelservice-fn: warning: ConfigMap flags data[{key}]: the plain value {raw} is read as a {what} by "
+        f"YAML 1.1 readers (kubectl, Argo CD, Helm): the object is rejected or the value changes. Quote it "
+        f'("{raw}"), or mark the object config.kubernetes.io/local-config if it is not applied '
+        f"({app.as_posix()}/cm.yaml)" for key, raw, what in (("enabled", "on", "boolean"), ("mode", "0755", "number"))]
+
+
+def test_summary(capsys: pytest.CaptureFixture[str], pkg: Path) -> None:
+    code, out, err = main(capsys, "--summary", str(pkg))
+    assert (code, err) == (0, "")
+    assert out == f"""\
+ModelService ml-serving/qwen3-32b ({pkg.as_posix()}/models/qwen3-32b.yaml): 17 objects
+├── Deployment          qwen3-32b-decode
+├── Deployment          qwen3-32b-prefill
+├── ServiceAccount      qwen3-32b-epp
+├── ConfigMap           qwen3-32b-epp-config
+├── Deployment          qwen3-32b-epp
+├── Service             qwen3-32b-epp
+├── Secret              qwen3-32b-epp-sa-metrics-reader-secret
+├── Role                qwen3-32b-epp
+├── RoleBinding         qwen3-32b-epp
+├── ClusterRole         ml-serving-qwen3-32b-epp
+├── ClusterRoleBinding  ml-serving-qwen3-32b-epp
+├── InferencePool       qwen3-32b
+├── HTTPRoute           qwen3-32b
+├── DestinationRule     qwen3-32b-epp
+├── PodMonitor          qwen3-32b-decode
+├── PodMonitor          qwen3-32b-prefill
+└── ServiceMonitor      qwen3-32b-epp
+19 objects to apply: 17 generated, 2 from the inputs
+"""
+
+
+def test_diff_is_a_ci_gate(capsys: pytest.CaptureFixture[str], pkg: Path) -> None:
+    _, first, _ = main(capsys, str(pkg))
+    gen = pkg / "models" / "qwen3-32b.generated.yaml"
+    gen.write_text("---\n".join(first.split("---\n")[2:]))
+    assert main(capsys, "--diff", str(pkg)) == (0, "", "")
+    ms = pkg / "models" / "qwen3-32b.yaml"
+    ms.write_text(ms.read_text().replace("    connector: nixlv2\n", "    connector: lmcache\n"))
+    code, out, _ = main(capsys, "--diff", str(pkg))
+    where = f"{pkg.as_posix()}/models/qwen3-32b.generated.yaml Deployment ml-serving/qwen3-32b-decode"
+    assert code == 1 and out.startswith(f"--- {where}\n+++ {where}\n@@ ")
+    assert "\n-        - nixlv2\n+        - lmcache\n" in out and out.count("\n--- ") == 0
+    ms.write_text(remove_block(ms.read_text(), "httpRoute"))
+    code, out, _ = main(capsys, "--diff", str(pkg))
+    route = f"{pkg.as_posix()}/models/qwen3-32b.generated.yaml HTTPRoute ml-serving/qwen3-32b"
+    assert code == 1 and f"--- {route}\n+++ /dev/null\n@@ -1,25 +0,0 @@\n-apiVersion: gateway.networking.k8s.io/v1\n" in out
+    gen.unlink()
+    code, out, _ = main(capsys, "--diff", str(pkg))
+    assert code == 1 and out.count("--- /dev/null\n") == 16
+
+
+def test_json_output(capsys: pytest.CaptureFixture[str], pkg: Path) -> None:
+    _, as_yaml, _ = main(capsys, str(pkg))
+    code, out, _ = main(capsys, "-o", "json", str(pkg))
+    listed = json.loads(out)
+    assert code == 0 and (listed["apiVersion"], listed["kind"]) == ("v1", "List")
+    assert listed["items"] == docs(as_yaml)
+    assert main(capsys, "--output=yaml", str(pkg))[1] == as_yaml
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["-o", "xml", "."], "-o must be yaml or json, not xml"),
+    (["--summary", "--diff", "."], "choose one of -o json, --summary and --diff"),
+    (["--strct", "."], "unknown option --strct (did you mean --strict?)"),
+])
+def test_more_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = main(capsys, *argv)
+    assert (code, out) == (2, "") and needle in err
+
+
+def remove_block(text: str, key: str) -> str:
+    lines = text.splitlines(keepends=True)
+    start = lines.index(f"  {key}:\n")
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith("   ") or not lines[end].strip()):
+        end += 1
+    return "".join(lines[:start] + lines[end:])
