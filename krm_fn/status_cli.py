@@ -139,6 +139,44 @@ def _read_input(path: str | None) -> str:
         raise CliError(f"cannot read {path or 'stdin'}: not UTF-8 text") from None
 
 
+EXTENSIONS = (".yaml", ".yml", ".json")
+
+
+def _inputs(paths: list[str]) -> list[str | None]:
+    """Each file to read, directories expanded (sorted, hidden entries skipped); None is stdin."""
+    if not paths:
+        return [None]
+    out: list[str | None] = []
+    for path in paths:
+        if path == "-":
+            out.append(None)
+        elif os.path.isdir(path):
+            found = sorted(
+                os.path.join(root, f)
+                for root, dirs, files in os.walk(path)
+                for f in files
+                if not f.startswith(".") and f.endswith(EXTENSIONS)
+                and not any(part.startswith(".") for part in os.path.relpath(root, path).split(os.sep)
+                            if part != ".")
+            )
+            if not found:
+                raise CliError(f"{path}: no .yaml, .yml or .json files in this directory")
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
+def _parse(path: str | None) -> list[Any]:
+    """The documents of one input; errors name the file."""
+    try:
+        return parse_documents(_read_input(path))
+    except CliError as exc:
+        if path is None or str(exc).startswith(f"cannot read {path}"):
+            raise
+        raise CliError(f"{path}: {exc}") from None
+
+
 # ---------------------------------------------------------------- cluster
 
 
@@ -192,7 +230,8 @@ def read_cluster(
         urllib3 = importlib.import_module("urllib3")
     except ImportError:
         raise CliError(
-            "--cluster needs the kubernetes package: pip install 'modelservice-fn[cluster]'"
+            "--cluster needs the kubernetes package: pip install kubernetes "
+            "(in a checkout of modelservice-fn: pip install '.[cluster]')"
         ) from None
 
     path = _kubeconfig_path(kubeconfig)
@@ -298,15 +337,18 @@ def _parser() -> argparse.ArgumentParser:
         "derived from its decode and prefill Deployments.",
     )
     parser.add_argument(
-        "file",
-        nargs="?",
-        metavar="FILE",
-        help="output of `kubectl get modelservices,deployments -A -o yaml` "
-        "(YAML or JSON; '-' or omitted: stdin)",
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or directories holding `kubectl get modelservices,deployments -A -o yaml` "
+        "output or manifests (YAML or JSON; directories: their .yaml/.yml/.json files; "
+        "'-' or none: stdin)",
     )
     parser.add_argument("-o", "--output", choices=["table", "yaml", "json"], default="table")
     parser.add_argument(
-        "--check", action="store_true", help="exit 3 when any ModelService is not Ready"
+        "--check",
+        action="store_true",
+        help="exit 3 when any ModelService is not Ready, 1 when there is none",
     )
     cluster = parser.add_argument_group("live cluster (needs modelservice-fn[cluster])")
     cluster.add_argument("--cluster", action="store_true", help="read from the cluster")
@@ -325,8 +367,8 @@ def main(argv: list[str] | None = None, *, now: str | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-        if args.cluster and args.file is not None:
-            parser.error("FILE and --cluster cannot be combined")
+        if args.cluster and args.paths:
+            parser.error("PATH and --cluster cannot be combined")
         cluster_only = args.namespace or args.all_namespaces or args.kubeconfig or args.context
         if cluster_only and not args.cluster:
             parser.error("--namespace, -A, --kubeconfig and --context need --cluster")
@@ -339,7 +381,7 @@ def main(argv: list[str] | None = None, *, now: str | None = None) -> int:
                 args.namespace, args.all_namespaces, args.kubeconfig, args.context
             )
         else:
-            objects = flatten(parse_documents(_read_input(args.file)))
+            objects = [o for path in _inputs(args.paths) for o in flatten(_parse(path))]
         rows = compute(objects, now)
         text = render(rows, args.output)
     except CliError as exc:
@@ -350,8 +392,10 @@ def main(argv: list[str] | None = None, *, now: str | None = None) -> int:
         return EXIT_ERROR
 
     sys.stdout.write(text)
-    if not rows and args.output == "table":
+    if not rows and (args.output == "table" or args.check):
         print("No ModelServices found.", file=sys.stderr)
+    if args.check and not rows:
+        return EXIT_ERROR  # a gate that found nothing to check must not pass
     if args.check and not all(row.ready for row in rows):
         return EXIT_NOT_READY
     return 0

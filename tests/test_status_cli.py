@@ -168,6 +168,44 @@ def test_table_from_json_file(
     assert run([str(DATA / "kubectl-get.json")], capsys, monkeypatch) == (0, TABLE, "")
 
 
+def test_several_files_and_directories(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each object once, whichever file holds it: files, directories and stdin combine."""
+    items = fixture_items()
+    services = [i for i in items if i["kind"] == "ModelService"]
+    deployments = [i for i in items if i["kind"] == "Deployment"]
+    (tmp_path / "ms").mkdir()
+    (tmp_path / "ms" / ".hidden.yaml").write_text("not: [yaml\n")  # hidden: skipped
+    (tmp_path / "ms" / "notes.txt").write_text("skipped\n")
+    for i, ms in enumerate(services):
+        (tmp_path / "ms" / f"{i}.yaml").write_text(yaml.safe_dump(ms))
+    deps = tmp_path / "deployments.json"
+    deps.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": deployments[1:]}))
+    stdin = yaml.safe_dump(deployments[0])
+    argv = [str(tmp_path / "ms"), str(deps), "-"]
+    assert run(argv, capsys, monkeypatch, stdin) == (0, TABLE, "")
+
+
+def test_a_directory_without_manifests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert_one_line_error(
+        *run([str(tmp_path)], capsys, monkeypatch),
+        f"{tmp_path}: no .yaml, .yml or .json files in this directory",
+    )
+
+
+def test_a_bad_file_among_several_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bad.yaml").write_text("a: [1\n")
+    assert_one_line_error(
+        *run([str(DATA / "kubectl-get.yaml"), str(tmp_path / "bad.yaml")], capsys, monkeypatch),
+        f"{tmp_path / 'bad.yaml'}: cannot parse input: line 2 column 1",
+    )
+
+
 @pytest.mark.parametrize("argv", [[], ["-"]])
 def test_table_from_stdin(
     argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -237,7 +275,9 @@ def test_no_modelservices(
 ) -> None:
     stdin = 'apiVersion: v1\nkind: List\nitems: []\nmetadata:\n  resourceVersion: ""\n'
     assert run([], capsys, monkeypatch, stdin) == (0, "", "No ModelServices found.\n")
-    assert run(["--check"], capsys, monkeypatch, stdin) == (0, "", "No ModelServices found.\n")
+    # a CI gate that found nothing to check must not pass
+    assert run(["--check"], capsys, monkeypatch, stdin) == (1, "", "No ModelServices found.\n")
+    assert run(["--check", "-o", "json"], capsys, monkeypatch, stdin)[::2] == (1, "No ModelServices found.\n")
     expected = '{\n    "apiVersion": "v1",\n    "kind": "List",\n    "items": []\n}\n'
     assert run(["-o", "json"], capsys, monkeypatch, stdin) == (0, expected, "")
 
@@ -508,7 +548,9 @@ def test_kubernetes_package_missing(
     for name in ("kubernetes", "kubernetes.client", "kubernetes.config"):
         monkeypatch.setitem(sys.modules, name, None)
     assert_one_line_error(
-        *run(["--cluster"], capsys, monkeypatch), "pip install 'modelservice-fn[cluster]'"
+        *run(["--cluster"], capsys, monkeypatch),
+        "needs the kubernetes package: pip install kubernetes (in a checkout of modelservice-fn: "
+        "pip install '.[cluster]')",
     )
 
 
@@ -522,7 +564,7 @@ def test_kubernetes_package_missing(
         (["-A"], "need --cluster"),
         (["--kubeconfig", "k"], "need --cluster"),
         (["--context", "c"], "need --cluster"),
-        (["--cluster", "file.yaml"], "FILE and --cluster cannot be combined"),
+        (["--cluster", "file.yaml"], "PATH and --cluster cannot be combined"),
         (["--cluster", "-A", "--namespace", "x"], "not allowed with argument"),
         (["-o", "wide"], "invalid choice: 'wide'"),
     ],
