@@ -12,8 +12,9 @@ from . import __version__
 USAGE = """\
 usage: modelservice-fn                      run as a KRM function (ResourceList on stdin)
        modelservice-fn CONFIG_FILE          run as a legacy kustomize exec plugin
-       modelservice-fn render [--config FILE] PATH...
-       modelservice-fn status [FILE|-] [-o table|yaml|json] [--check] [--cluster ...]
+       modelservice-fn render [--config FILE] [--strict] [-o yaml|json|--summary|--diff] PATH...
+       modelservice-fn defaults [--config FILE] PATH...
+       modelservice-fn status [PATH...|-] [-o table|yaml|json] [--check] [--cluster ...]
        modelservice-fn install-kustomize-plugin [DIR]
        modelservice-fn --help | --version
 
@@ -25,9 +26,30 @@ Errors are reported as results (field path, resource, file) with exit code 1.
 """
 
 
+TTY_HINT = ("modelservice-fn: waiting for a ResourceList on stdin, but stdin is a terminal: pipe one in "
+            "(modelservice-fn < examples/resourcelist.yaml), or render files (modelservice-fn render PATH); "
+            "see --help\n")
+
+
+def help_text() -> str:
+    """The usage, then the function's catalog documentation (what `kpt fn doc` shows)."""
+    from importlib import resources
+
+    doc = resources.files("krm_fn").joinpath("data/README.md").read_text(encoding="utf-8")
+    usage = USAGE.split("\n\n", 1)[0]
+    return usage + "\n\n" + doc.split("\n", 1)[1].lstrip("\n")
+
+
 def _read_stdin() -> str:
     """Standard input as text; raises UnicodeDecodeError for bytes that are not UTF-8."""
     return sys.stdin.buffer.read().decode("utf-8-sig")
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
 
 
 def _emit(stdout: str, stderr: str, code: int, out: TextIO, err: TextIO) -> int:
@@ -41,7 +63,7 @@ def _emit(stdout: str, stderr: str, code: int, out: TextIO, err: TextIO) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("-h", "--help", "help"):
-        sys.stdout.write(USAGE)
+        sys.stdout.write(help_text())
         return 0
     if args and args[0] == "--version":
         sys.stdout.write(f"modelservice-fn {__version__}\n")
@@ -54,12 +76,19 @@ def main(argv: list[str] | None = None) -> int:
         from .render import main as render_main
 
         return render_main(args[1:])
+    if args and args[0] == "defaults":
+        from .defaults import main as defaults_main
+
+        return defaults_main(args[1:])
     if args and args[0] == "install-kustomize-plugin":
         from .plugin import main as plugin_main
 
         return plugin_main(args[1:])
     from . import fn
 
+    if len(args) <= 1 and not (args and args[0].startswith("-")) and _stdin_is_terminal():
+        sys.stderr.write(TTY_HINT)
+        return 1
     try:
         stdin_text = _read_stdin()
     except UnicodeDecodeError as e:
@@ -74,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as e:
             sys.stderr.write(f"modelservice-fn: cannot read config file {args[0]}: {e.strerror}\n")
             return 1
-        run = fn.process_stream(stdin_text, config_text)
+        run = fn.process_stream(stdin_text, config_text, os.environ.get("KUSTOMIZE_PLUGIN_CONFIG_ROOT"))
     else:
         sys.stderr.write(f"modelservice-fn: unexpected arguments {' '.join(args)!r}\n{USAGE}")
         return 2

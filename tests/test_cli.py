@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +23,37 @@ def fn(*args: str, stdin: str | bytes = "") -> subprocess.CompletedProcess[str]:
 def test_help_and_version() -> None:
     assert fn("--help").stdout.startswith("usage: modelservice-fn")
     assert fn("--version").stdout == f"modelservice-fn {__version__}\n"
+
+
+def test_help_is_the_catalog_readme() -> None:
+    """`kpt fn doc` shows --help: the usage lines, then the function README's sections."""
+    readme = (ROOT / "function-config" / "README.md").read_text()
+    assert (ROOT / "krm_fn" / "data" / "README.md").read_text() == readme, "copy function-config/README.md"
+    out = fn("--help").stdout
+    usage, doc = out.split("\n\n", 1)
+    assert usage.startswith("usage: modelservice-fn ") and "modelservice-fn defaults" in usage
+    assert doc == readme.split("\n\n", 1)[1]
+    for section in ("## Overview", "## Usage", "## FunctionConfig", "## Examples"):
+        assert f"\n{section}\n" in f"\n{doc}"
+    for field in ("provider", "metricsEndpointAuth", "flags", "tracing.enabled", "version", "strict",
+                  "allowEmpty"):
+        assert f"| `{field}` |" in doc, field
+
+
+def test_on_a_terminal_without_input_it_says_what_it_wants() -> None:
+    primary, secondary = pty.openpty()
+    try:
+        for args in ([], ["config.yaml"]):
+            p = subprocess.run([sys.executable, "-m", "krm_fn", *args], stdin=secondary, capture_output=True,
+                               cwd=ROOT, timeout=30)
+            assert (p.returncode, p.stdout) == (1, b"")
+            assert p.stderr.decode() == (
+                "modelservice-fn: waiting for a ResourceList on stdin, but stdin is a terminal: pipe one in "
+                "(modelservice-fn < examples/resourcelist.yaml), or render files (modelservice-fn render PATH); "
+                "see --help\n")
+    finally:
+        os.close(primary)
+        os.close(secondary)
 
 
 def test_example_runs_and_is_stable() -> None:
