@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,37 @@ def test_argocd_cm_enables_exec_functions_for_kustomize() -> None:
     cm = yaml.safe_load((EXAMPLES / "argocd" / "argocd-cm.yaml").read_text())
     assert (cm["kind"], cm["metadata"]["name"]) == ("ConfigMap", "argocd-cm")
     assert set(cm["data"]["kustomize.buildOptions"].split()) == {"--enable-alpha-plugins", "--enable-exec"}
+
+
+def test_a_misspelled_kind_fails_generate(app: Path, cmp_env: dict[str, str]) -> None:
+    """Not a silent passthrough: Argo CD with auto-prune would delete the model's Deployments."""
+    ms = app / "modelservice.yaml"
+    ms.write_text(ms.read_text().replace("kind: ModelService", "kind: Modelservice"))
+    done = generate(app, cmp_env)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("modelservice-fn: 1 error: Modelservice ml-serving/llama-8b kind: unknown kind "
+                           "Modelservice in model.otterscale.io: did you mean kind: ModelService? "
+                           "(modelservice.yaml)\n")
+
+
+def test_strict_turns_an_invisible_warning_into_a_failed_sync(app: Path, cmp_env: dict[str, str]) -> None:
+    assert "\nstrict: true\n" in (app / "epp-config.yaml").read_text()
+    ms = app / "modelservice.yaml"
+    ms.write_text(ms.read_text().replace("  inferencePool:\n", "  prefill: {}\n  inferencePool:\n"))
+    done = generate(app, cmp_env)
+    assert (done.returncode, done.stdout) == (1, "") and "(strict: warnings are errors)" in done.stderr
+
+
+def test_readme_install_steps_run_from_the_repo_root() -> None:
+    text = (EXAMPLES / "argocd" / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", text, re.DOTALL) if "create configmap" in b]
+    commands = block.replace("\\\n", " ").splitlines()
+    create = next(c for c in commands if "create configmap" in c).split()
+    patch = next(c for c in commands if " patch " in c).split()
+    patch_file = patch[patch.index("--patch-file") + 1]
+    assert (EXAMPLES.parent / patch_file).is_file(), patch_file
+    kubectl = tool("kubectl")
+    done = run([kubectl, *create[1:], "--dry-run=client", "-o", "yaml"], dict(os.environ), cwd=EXAMPLES.parent)
+    assert done.returncode == 0, done.stderr
+    cm = yaml.safe_load(done.stdout)
+    assert cm["data"]["plugin.yaml"] == (EXAMPLES / "argocd" / "plugin.yaml").read_text()

@@ -71,8 +71,45 @@ def test_invalid_modelservice_fails_the_build(kubectl: str, kdir: Path, plugin_e
     ms.write_text(ms.read_text().replace("  decode:\n    replicas: 2\n", "  decode:\n    replicas: -1\n"))
     done = run([kubectl, "kustomize", "--enable-alpha-plugins", str(kdir)], plugin_env)
     assert done.returncode != 0
-    assert "spec.decode.replicas" in done.stderr
+    assert ("ModelService ml-serving/llama-8b spec.decode.replicas: must be greater than or equal to 0 "
+            f"({kdir}/modelservice.yaml)") in done.stderr, "kustomize sends no paths: the file is found anyway"
     assert done.stdout == ""
+
+
+def test_a_misspelled_kind_fails_the_build(kubectl: str, kdir: Path, plugin_env: dict[str, str]) -> None:
+    """A silent passthrough would drop the model's objects, and Argo CD would prune them."""
+    ms = kdir / "modelservice.yaml"
+    ms.write_text(ms.read_text().replace("apiVersion: model.otterscale.io/", "apiVersion: models.otterscale.io/"))
+    done = run([kubectl, "kustomize", "--enable-alpha-plugins", str(kdir)], plugin_env)
+    assert done.returncode != 0 and done.stdout == ""
+    assert ("ModelService ml-serving/llama-8b apiVersion: models.otterscale.io/v1alpha1 ModelService is not read by "
+            "this function: did you mean apiVersion: model.otterscale.io/v1alpha1? "
+            f"({kdir}/modelservice.yaml)") in done.stderr
+
+
+def test_the_config_under_generators_fails_with_the_fix(
+        kubectl: str, kdir: Path, plugin_env: dict[str, str]) -> None:
+    k = kdir / "kustomization.yaml"
+    k.write_text(k.read_text().replace("transformers:", "generators:"))
+    done = run([kubectl, "kustomize", "--enable-alpha-plugins", str(kdir)], plugin_env)
+    assert done.returncode != 0 and done.stdout == ""
+    assert (f"no ModelService found: no resources were sent by the kustomization in {kdir} (an EPPConfig listed "
+            "under generators: sees none; list it under transformers:)") in done.stderr
+
+
+def test_strict_makes_a_warning_fail_the_build(kubectl: str, kdir: Path, plugin_env: dict[str, str]) -> None:
+    ms = kdir / "modelservice.yaml"
+    ms.write_text(ms.read_text().replace("  inferencePool:\n", "  prefill: {}\n  inferencePool:\n"))
+    cfg = kdir / "epp-config.yaml"
+    strict = cfg.read_text()
+    assert strict.endswith("\nstrict: true\n"), "the example follows its own advice"
+    cfg.write_text(strict.replace("\nstrict: true\n", "\n"))
+    assert run([kubectl, "kustomize", "--enable-alpha-plugins", str(kdir)], plugin_env).returncode == 0, (
+        "without strict, the warning is invisible: kustomize shows nothing on success")
+    cfg.write_text(strict)
+    done = run([kubectl, "kustomize", "--enable-alpha-plugins", str(kdir)], plugin_env)
+    assert done.returncode != 0 and "spec.prefill: prefill/decode disaggregation" in done.stderr
+    assert f"(strict: warnings are errors) ({kdir}/modelservice.yaml)" in done.stderr
 
 
 def test_without_the_plugin_the_build_fails_loudly(kubectl: str, kdir: Path, fn_env: dict[str, str],
