@@ -1,27 +1,31 @@
-# Two entry points: `make demo` and `make test`. Both set up what they need in .venv.
+# Two entry points: `make demo` and `make test`. Both set up what they need in .venv:
+# demo the runtime only, test the test tools and the cluster client too. V=1: full output.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
+RUNTIME := $(VENV)/.installed-runtime
+V ?= 0
+# pip's own output goes to a log unless V=1; it is shown when pip fails
+PIP_LOG = $(if $(filter 1,$(V)),,> $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; })
 
 .PHONY: demo test goldens bench lint clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,cluster]'
-	touch $@
+$(RUNTIME): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing modelservice-fn (runtime only) into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e . $(PIP_LOG)
+	@touch $@
 
-demo: $(STAMP)
-	@echo "### modelservice-fn < examples/resourcelist.yaml"
-	@$(VENV)/bin/modelservice-fn < examples/resourcelist.yaml
-	@if command -v kubectl >/dev/null 2>&1; then \
-	  plugins=$$(mktemp -d); \
-	  $(VENV)/bin/modelservice-fn install-kustomize-plugin $$plugins >/dev/null && \
-	  echo "### KUSTOMIZE_PLUGIN_HOME=$$plugins kubectl kustomize --enable-alpha-plugins examples/kustomize" && \
-	  KUSTOMIZE_PLUGIN_HOME=$$plugins kubectl kustomize --enable-alpha-plugins examples/kustomize; \
-	  rc=$$?; rm -rf $$plugins; exit $$rc; \
-	fi
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing modelservice-fn with the test and cluster extras into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip $(PIP_LOG)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,cluster]' $(PIP_LOG)
+	@touch $@ $(RUNTIME)
+
+demo: $(RUNTIME)
+	@V=$(V) bash scripts/demo.sh $(VENV)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
