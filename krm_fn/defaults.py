@@ -32,7 +32,8 @@ def schema_for(cfg: EPPConfig) -> crd.Schema:
 def defaulted(obj: dict[str, Any], schema: crd.Schema) -> tuple[dict[str, Any], list[Result]]:
     """``obj`` with the schema's defaults, and the schema violations of the result."""
     value: dict[str, Any] = crd.apply_defaults(obj, schema)
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     ref = ResourceRef(str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(meta.get("name", "")),
                       str(meta.get("namespace") or ""))
     return value, [Result(m, ERROR, ref, p, v) for p, m, v in crd.validate(value, schema)]
@@ -77,7 +78,8 @@ def run(paths: list[str], config: str | None) -> str:
         obj, file, index = source.value, source.file, source.index
         typo = identity.problem(obj)
         if typo is not None:
-            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            meta = obj.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
             ref = ResourceRef(str(obj["apiVersion"]), str(obj["kind"]), str(meta.get("name", "")))
             problems.append(Result(typo[1], ERROR, ref, typo[0], typo[2], file, index))
         elif is_model_service(obj):

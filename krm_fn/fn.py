@@ -188,7 +188,8 @@ def _placed(results: list[Result], objects: list[Any], kustomization: str | None
     by_ref = {}
     for obj in objects:
         if isinstance(obj, dict):
-            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            meta = obj.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
             by_ref[(str(obj.get("kind", "")), str(meta.get("name", "")))] = obj
     out = []
     for r in results:

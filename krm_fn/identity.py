@@ -42,16 +42,16 @@ def problem(obj: Any) -> Problem | None:
     if group in GROUPS:  # one of our groups: the kind or the version is wrong
         for known_api, known_kind in KNOWN:
             if kind == known_kind:
-                return ("apiVersion", f"unsupported version {api_version} of {kind}: "
-                        f"did you mean apiVersion: {known_api}?", api_version)
+                return ("apiVersion", (f"unsupported version {api_version} of {kind}: "
+                        f"did you mean apiVersion: {known_api}?"), api_version)
         match = closest(kind, [k for _, k in KNOWN])
         known = GROUPS[group]
         if match is not None:
-            api = dict((k, a) for a, k in KNOWN)[match]
+            api = {k: a for a, k in KNOWN}[match]
             fix = f"kind: {match}" if api == api_version else f"apiVersion: {api} and kind: {match}"
             return ("kind", f"unknown kind {kind} in {group}: did you mean {fix}?", kind)
-        return ("kind", f"unknown kind {kind} in {group}: this function reads {known[1]} "
-                f"({known[0]}) only", kind)
+        return ("kind", (f"unknown kind {kind} in {group}: this function reads {known[1]} "
+                f"({known[0]}) only"), kind)
     # a group close to ours (or none at all: `apiVersion: v1alpha1`), and a kind close to ours
     if group and closest(group, GROUPS) is None:
         return None
@@ -60,7 +60,7 @@ def problem(obj: Any) -> Problem | None:
     match = closest(kind, [k for _, k in KNOWN])
     if match is None:
         return None
-    api = dict((k, a) for a, k in KNOWN)[match]
+    api = {k: a for a, k in KNOWN}[match]
     fix = f"apiVersion: {api}" if kind == match else f"apiVersion: {api} and kind: {match}"
     return ("apiVersion", f"{api_version} {kind} is not read by this function: did you mean {fix}?",
             api_version)

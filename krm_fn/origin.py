@@ -60,9 +60,11 @@ def _files(directory: str, depth: int = 0) -> Iterator[str]:
 
 
 def _names(obj: dict[str, Any]) -> set[str]:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     names = {str(meta.get("name", ""))}
-    ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    ann = meta.get("annotations")
+    ann = ann if isinstance(ann, dict) else {}
     previous = ann.get(PREVIOUS_NAMES)
     if isinstance(previous, str):
         names.update(previous.split(","))

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import views, yaml11, yamlio
-from .assemble import INDEX_KEYS, PATH_KEYS, Entry, Generated, Item, Outcome, annotations_of, generate, object_key
+from .assemble import (
+    INDEX_KEYS,
+    PATH_KEYS,
+    Entry,
+    Generated,
+    Item,
+    Outcome,
+    annotations_of,
+    generate,
+    object_key,
+)
 from .config import EPPConfig
 from .fn import RESOURCE_LIST_VERSIONS, load_function_config
 from .results import ERROR, WARNING, Result, one_line, summary_line

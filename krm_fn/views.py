@@ -6,7 +6,16 @@ import difflib
 from typing import Any
 
 from . import yamlio
-from .assemble import OWNER_ANNOTATION, Entry, Generated, Item, Outcome, annotations_of, file_of, object_key
+from .assemble import (
+    OWNER_ANNOTATION,
+    Entry,
+    Generated,
+    Item,
+    Outcome,
+    annotations_of,
+    file_of,
+    object_key,
+)
 
 
 def summary(entries: list[Entry], applied: list[Any]) -> str:

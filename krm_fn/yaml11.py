@@ -96,7 +96,8 @@ def _item_warnings(item: Item) -> list[Result]:
             root = yaml.compose(yamlio.document_text(item.source, item.span), Loader=yaml.CSafeLoader)
         except yaml.YAMLError:
             root = None
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     ref = ResourceRef(str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(meta.get("name", "")),
                       str(meta.get("namespace") or ""))
     file, index = file_of(obj)
@@ -111,7 +112,7 @@ def _item_warnings(item: Item) -> list[Result]:
                 if node.style or (node.tag == _STR and isinstance(value, str)):
                     continue  # quoted, a block scalar, tagged !!str, or a string for every reader
                 raw = node.value
-            elif isinstance(value, str) or isinstance(value, (dict, list)):
+            elif isinstance(value, (str, dict, list)):
                 continue  # no text to check (its value is a string), or not a scalar at all
             else:
                 raw = yaml.safe_dump(value).splitlines()[0]

@@ -188,7 +188,7 @@ def duplicated() -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
 
 
 def test_two_copies_of_a_generated_object_keep_the_users() -> None:
-    items, mine, fresh = duplicated()
+    items, _, _ = duplicated()
     for order in (items, items[:1] + items[len(items) // 2 + 1:] + items[1:len(items) // 2 + 1]):
         r = run(resource_list(*order))
         assert r.exit_code == 0

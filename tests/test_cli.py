@@ -16,7 +16,8 @@ EXAMPLE = (ROOT / "examples" / "resourcelist.yaml").read_text()
 
 def fn(*args: str, stdin: str | bytes = "") -> subprocess.CompletedProcess[str]:
     data = stdin.encode() if isinstance(stdin, str) else stdin
-    p = subprocess.run([sys.executable, "-m", "krm_fn", *args], input=data, capture_output=True, cwd=ROOT)
+    p = subprocess.run([sys.executable, "-m", "krm_fn", *args], input=data, capture_output=True, cwd=ROOT,
+                       check=False)
     return subprocess.CompletedProcess(p.args, p.returncode, p.stdout.decode(), p.stderr.decode())
 
 
@@ -45,7 +46,7 @@ def test_on_a_terminal_without_input_it_says_what_it_wants() -> None:
     try:
         for args in ([], ["config.yaml"]):
             p = subprocess.run([sys.executable, "-m", "krm_fn", *args], stdin=secondary, capture_output=True,
-                               cwd=ROOT, timeout=30)
+                               cwd=ROOT, timeout=30, check=False)
             assert (p.returncode, p.stdout) == (1, b"")
             assert p.stderr.decode() == (
                 "modelservice-fn: waiting for a ResourceList on stdin, but stdin is a terminal: pipe one in "

@@ -84,8 +84,8 @@ def test_several_modelservices_and_a_list(capsys: pytest.CaptureFixture[str], tm
     (MS.replace("replicas: 2", "replicas: -2"),
      "ModelService ml/llm spec.decode.replicas: must be greater than or equal to 0 ({d}/ms.yaml)"),
     (MS.replace("kind: ModelService", "kind: ModelServce"),
-     "ModelServce llm kind: unknown kind ModelServce in model.otterscale.io: did you mean kind: ModelService? "
-     "({d}/ms.yaml)"),
+     ("ModelServce llm kind: unknown kind ModelServce in model.otterscale.io: did you mean kind: ModelService? "
+     "({d}/ms.yaml)")),
     ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n", "no ModelService found in {d}"),
 ])
 def test_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, needle: str) -> None:

@@ -28,7 +28,7 @@ def test_the_demo_is_short_and_ends_with_what_to_run_next() -> None:
     tail = "\n".join(lines[-5:])
     assert tail.startswith(f"Next: the function is in {VENV}/bin, so activate the venv first")
     assert f"  source {VENV}/bin/activate" in tail and "make demo V=1" in tail
-    for command in re.findall(r"^  (modelservice-fn [^#]*?)\s+#", tail, re.M):
+    for command in re.findall(r"^  (modelservice-fn [^#]*?)\s+#", tail, re.MULTILINE):
         run = subprocess.run([str(VENV / "bin" / command.split()[0]), *command.split()[1:]], cwd=ROOT,
                              capture_output=True, timeout=60, check=False)
         assert run.returncode == 0, command
@@ -42,6 +42,6 @@ def test_v1_shows_every_step_in_full() -> None:
 
 def test_make_demo_installs_the_runtime_only() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^demo: \$\(RUNTIME\)$", makefile, re.M)
+    assert re.search(r"^demo: \$\(RUNTIME\)$", makefile, re.MULTILINE)
     recipe = makefile.split("$(RUNTIME): pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
     assert "pip install" in recipe and "-e . " in recipe and "[" not in recipe.split("pip install", 1)[1]

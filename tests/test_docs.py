@@ -33,7 +33,7 @@ def test_field_reference_is_generated_from_the_crd() -> None:
     text = gen.reference()
     for field, default in (("spec.engine.image", '"ghcr.io/llm-d/llm-d-cuda:v0.5.1"'), ("spec.engine.port", "8000"),
                            ("spec.routingProxy.connector", '"nixlv2"'), ("spec.decode.replicas", "1")):
-        assert re.search(rf"^\| `{re.escape(field)}` \| \w+ \| `{re.escape(default)}` \|", text, re.M), field
+        assert re.search(rf"^\| `{re.escape(field)}` \| \w+ \| `{re.escape(default)}` \|", text, re.MULTILINE), field
     assert "| `spec.engine.env` | []EnvVar |" in text and "valueFrom" not in text
 
 

@@ -340,8 +340,8 @@ def test_no_modelservice_is_an_error_unless_allowed(capsys: pytest.CaptureFixtur
     assert (code, out) == (1, "")
     assert err == (f"modelservice-fn: no ModelService found in {tmp_path}: nothing to render "
                    "(pass --allow-empty if that is expected)\n")
-    assert main(capsys, "--allow-empty", str(tmp_path))[:2] == (0, "apiVersion: v1\nkind: ConfigMap\n"
-                                                                  "metadata:\n  name: a\n")
+    assert main(capsys, "--allow-empty", str(tmp_path))[:2] == (0, ("apiVersion: v1\nkind: ConfigMap\n"
+                                                                  "metadata:\n  name: a\n"))
     (tmp_path / "epp.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
                                        "metadata:\n  name: c\nallowEmpty: true\n")
     assert main(capsys, str(tmp_path))[0] == 0
@@ -366,8 +366,8 @@ def test_strict_turns_warnings_into_errors(capsys: pytest.CaptureFixture[str], a
     (MODELSERVICE.format(name="llm").replace("kind: ModelService", "kind: Modelservice"),
      "Modelservice ml/llm kind: unknown kind Modelservice in model.otterscale.io: did you mean kind: ModelService?"),
     (MODELSERVICE.format(name="llm").replace("model.otterscale.io/", "models.otterscale.io/"),
-     "ModelService ml/llm apiVersion: models.otterscale.io/v1alpha1 ModelService is not read by this function: "
-     "did you mean apiVersion: model.otterscale.io/v1alpha1?"),
+     ("ModelService ml/llm apiVersion: models.otterscale.io/v1alpha1 ModelService is not read by this function: "
+     "did you mean apiVersion: model.otterscale.io/v1alpha1?")),
     (MODELSERVICE.format(name="llm") + "---\napiVersion: fn.model.otterscale.io/v1alpha1\nkind: EppConfig\n"
      "metadata:\n  name: c\n  annotations:\n    config.kubernetes.io/local-config: 'true'\n",
      "EppConfig c kind: unknown kind EppConfig in fn.model.otterscale.io: did you mean kind: EPPConfig?"),

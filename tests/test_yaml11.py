@@ -85,9 +85,9 @@ data:
 
 
 def test_the_message_says_how_to_fix_it() -> None:
-    items = [Item(d.value, d.span, t) for t in ["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+    items = [Item(d.value, d.span, t) for t in [("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
                                                  "  annotations:\n    config.kubernetes.io/path: cm.yaml\n"
-                                                 "data:\n  rollout: 2024-05-01\n"] for d in yamlio.read_documents(t)]
+                                                 "data:\n  rollout: 2024-05-01\n")] for d in yamlio.read_documents(t)]
     (w,) = warnings(items)
     assert (w.severity, w.field, w.file) == ("warning", "data[rollout]", "cm.yaml")
     assert w.message == ('the plain value 2024-05-01 is read as a date by YAML 1.1 readers (kubectl, Argo CD, '
