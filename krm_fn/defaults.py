@@ -12,6 +12,7 @@ from typing import Any
 from . import crd, identity, yamlio
 from .assemble import is_model_service
 from .config import EPPConfig
+from .profile import resolve
 from .render import RenderError, load_inputs
 from .results import ERROR, ResourceRef, Result, one_line, summary_line
 
@@ -25,8 +26,8 @@ EPPConfig (--config FILE, else the one among the inputs) chooses the operator re
 
 
 def schema_for(cfg: EPPConfig) -> crd.Schema:
-    """The ModelService schema that defaults and validates input under ``cfg``."""
-    return crd.modelservice_schema()
+    """The ModelService CRD schema of the operator release ``cfg`` selects (operatorVersion)."""
+    return crd.modelservice_schema(resolve(cfg).release.api)
 
 
 def defaulted(obj: dict[str, Any], schema: crd.Schema) -> tuple[dict[str, Any], list[Result]]:

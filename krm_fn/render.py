@@ -205,7 +205,7 @@ def render(paths: list[str], config_file: str | None, *, strict: bool = False,
             item = Item(_with_file(s.value, s.file, s.index), s.span, s.text)
             by_item[id(item)] = s
             items.append(item)
-    outcome = generate(items, cfg, yaml11.warnings(items))
+    outcome = generate(items, cfg, checks=yaml11.warnings(items))
     if outcome.failed:
         raise RenderError(summary_line(outcome.results).removeprefix("modelservice-fn: "))
     if not outcome.model_services and not (allow_empty or cfg.allowEmpty):

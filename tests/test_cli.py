@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from krm_fn import __version__
+from krm_fn.config import EPPConfig
 from tests.conftest import ROOT, results
 
 EXAMPLE = (ROOT / "examples" / "resourcelist.yaml").read_text()
@@ -36,9 +38,9 @@ def test_help_is_the_catalog_readme() -> None:
     assert doc == readme.split("\n\n", 1)[1]
     for section in ("## Overview", "## Usage", "## FunctionConfig", "## Examples"):
         assert f"\n{section}\n" in f"\n{doc}"
-    for field in ("provider", "metricsEndpointAuth", "flags", "tracing.enabled", "version", "strict",
-                  "allowEmpty"):
-        assert f"| `{field}` |" in doc, field
+    table = doc.split("## FunctionConfig", 1)[1].split("\n## ", 1)[0]
+    for field in EPPConfig.model_fields:  # every field, new ones included
+        assert re.search(rf"^\| `{field}[`.]", table, re.MULTILINE), field
 
 
 def test_on_a_terminal_without_input_it_says_what_it_wants() -> None:

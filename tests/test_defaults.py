@@ -109,3 +109,14 @@ def test_usage(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str)
     code, out, err = main(capsys, *argv)
     assert (code, out) == (2, "") and needle in err
     assert main(capsys, "--help")[1].startswith("usage: modelservice-fn defaults [--config FILE] PATH...\n")
+
+
+def test_the_release_chooses_the_crd(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """v1.0.0's CRD has RoleSpec.annotations; the default release's (v0.9.0-beta.1 API) does not."""
+    (tmp_path / "ms.yaml").write_text(MS.replace("    replicas: 2\n", "    replicas: 2\n    annotations: {a: b}\n"))
+    code, _, err = main(capsys, str(tmp_path))
+    assert code == 1 and 'spec.decode.annotations: unknown field "annotations"' in err
+    (tmp_path.parent / "c.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
+                                            "metadata:\n  name: c\noperatorVersion: v1.0.0\n")
+    code, out, _ = main(capsys, "--config", str(tmp_path.parent / "c.yaml"), str(tmp_path))
+    assert code == 0 and "    annotations:\n      a: b\n" in out
