@@ -1,7 +1,9 @@
 """Write the JSON Schemas (draft 2020-12) in function-config/ from the code and the CRD.
 
 - eppconfig.schema.json: the typed EPPConfig (from krm_fn.config.EPPConfig) and its ConfigMap form.
-- modelservice.schema.json: the ModelService CRD's v1alpha1 schema, as strict as the function.
+- modelservice.schema.json: the ModelService CRD's v1alpha1 schema, as strict as the function
+  (the default release's API, v0.9.0-beta.1), and modelservice.<api>.schema.json for the API
+  version of each later operator release.
 
 Usage: python scripts/gen_function_config_schemas.py [--check]
 """
@@ -16,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from krm_fn import config, naming
+from krm_fn import config, naming, releases
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "function-config"
@@ -190,8 +192,18 @@ def crd_schema(crd_path: Path = CRD) -> Schema:
     return schema
 
 
-def modelservice_schema() -> Schema:
-    schema = _strict(copy.deepcopy(crd_schema()))
+def crd_path(api: str) -> Path:
+    return ROOT / "tests" / "data" / "crds" / f"modelservices.model.otterscale.io.{api}.yaml"
+
+
+def later_apis() -> list[str]:
+    """The API versions of the releases after the default one, in release order, each once."""
+    apis = [releases.release(t).api for t in releases.TAGS]
+    return [a for i, a in enumerate(apis) if a not in apis[:i] and a != apis[0]]
+
+
+def modelservice_schema(crd_file: Path = CRD, api: str = "v0.9.0-beta.1") -> Schema:
+    schema = _strict(copy.deepcopy(crd_schema(crd_file)))
     props = schema["properties"]
     props["apiVersion"] = {"const": naming.MODELSERVICE_API_VERSION}
     props["kind"] = {"const": naming.MODELSERVICE_KIND}
@@ -205,13 +217,16 @@ def modelservice_schema() -> Schema:
                           "description": "Required: the function does not guess the namespace."},
         },
     }
-    return {"$schema": DRAFT, "title": f"{naming.MODELSERVICE_KIND} ({naming.MODELSERVICE_API_VERSION})",
-            **schema, "required": ["apiVersion", "kind", "metadata", "spec"]}
+    users = ", ".join(t for t in releases.TAGS if releases.release(t).api == api)
+    return {"$schema": DRAFT, "title": f"{naming.MODELSERVICE_KIND} ({naming.MODELSERVICE_API_VERSION}, "
+            f"otterscale/api {api}: operatorVersion {users})", **schema, "required": ["apiVersion", "kind", "metadata",
+                                                                                   "spec"]}
 
 
 def rendered() -> dict[Path, str]:
-    return {OUT / name: json.dumps(schema, indent=2) + "\n" for name, schema in (
-        ("eppconfig.schema.json", eppconfig_schema()), ("modelservice.schema.json", modelservice_schema()))}
+    schemas = [("eppconfig.schema.json", eppconfig_schema()), ("modelservice.schema.json", modelservice_schema())]
+    schemas += [(f"modelservice.{api}.schema.json", modelservice_schema(crd_path(api), api)) for api in later_apis()]
+    return {OUT / name: json.dumps(schema, indent=2) + "\n" for name, schema in schemas}
 
 
 def main(argv: list[str]) -> int:

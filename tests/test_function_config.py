@@ -78,6 +78,19 @@ def test_modelservice_schema_is_the_one_the_function_validates_with() -> None:
         return [strip(v) for v in node] if isinstance(node, list) else node
 
     assert strip(GEN.crd_schema()) == crd.modelservice_schema()
+    for api in GEN.later_apis():
+        assert strip(GEN.crd_schema(GEN.crd_path(api))) == crd.modelservice_schema(api)
+
+
+def test_an_editor_schema_for_every_api_version_a_release_reads() -> None:
+    assert ["modelservice.schema.json", *(f"modelservice.{a}.schema.json" for a in GEN.later_apis())] == [
+        "modelservice.schema.json", "modelservice.v0.9.0-beta.2.schema.json", "modelservice.v0.9.0.schema.json",
+        "modelservice.v0.9.1.schema.json", "modelservice.v1.0.0.schema.json"]
+    newest = json.loads((FC / "modelservice.v1.0.0.schema.json").read_text())
+    decode = newest["properties"]["spec"]["properties"]["decode"]["properties"]
+    assert decode["annotations"]["additionalProperties"] == {"type": "string"}
+    assert "annotations" not in json.loads((FC / "modelservice.schema.json").read_text())[
+        "properties"]["spec"]["properties"]["decode"]["properties"]
 
 
 @pytest.mark.parametrize(("path", "obj"), example_objects("EPPConfig") + [
