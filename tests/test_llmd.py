@@ -253,3 +253,17 @@ def test_an_explicit_image_of_another_generation_warns() -> None:
         "files of llm-d v0.10: set llmd to v0.6, or leave the image out to get the v0.10 one"))]
     assert reconcile_resources(ms(profile(llmd="v0.6"), routingProxy={
         "image": "ghcr.io/llm-d/llm-d-routing-sidecar:v0.6.0"}), profile(llmd="v0.6"))[1] == []
+
+
+@pytest.mark.parametrize("value", ["v0.11", "0.10", "v0.10.0", "", 0.1, True])
+def test_an_unknown_generation_is_an_error_listing_the_accepted_ones(value: Any) -> None:
+    from krm_fn.config import parse_function_config
+
+    for obj, path in (({"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "llmd": value}, "llmd"),
+                      ({"apiVersion": "v1", "kind": "ConfigMap", "data": {"llmd": value}}, "data.llmd")):
+        cfg, problems = parse_function_config(obj)
+        assert cfg is None
+        ((found, message, _),) = problems
+        assert found == path
+        if isinstance(value, str):
+            assert "'v0.6', 'v0.7', 'v0.8', 'v0.9' or 'v0.10'" in message
