@@ -109,44 +109,7 @@ schedulingProfiles:
 
 # deploy/config/pd-epp-config.yaml@v0.8.0 is v0.7's text, but GAIE v1.5.0 no longer registers the
 # prepareDataPlugins gate (cmd/epp/runner/runner.go@v1.5.0) and an unknown gate stops the EPP: dropped
-PD_PLUGINS_V08 = """\
-apiVersion: inference.networking.x-k8s.io/v1alpha1
-kind: EndpointPickerConfig
-plugins:
-- type: disagg-headers-handler
-- type: prefix-cache-scorer
-  parameters:
-    maxPrefixBlocksToMatch: 256
-    lruCapacityPerServer: 31250
-- type: queue-scorer
-- type: prefill-filter
-- type: decode-filter
-- type: max-score-picker
-- type: prefix-based-pd-decider
-  parameters:
-    nonCachedTokens: 16
-- type: disagg-profile-handler
-  parameters:
-    deciders:
-      prefill: prefix-based-pd-decider
-schedulingProfiles:
-- name: prefill
-  plugins:
-  - pluginRef: prefill-filter
-  - pluginRef: max-score-picker
-  - pluginRef: prefix-cache-scorer
-    weight: 2
-  - pluginRef: queue-scorer
-    weight: 1
-- name: decode
-  plugins:
-  - pluginRef: decode-filter
-  - pluginRef: max-score-picker
-  - pluginRef: prefix-cache-scorer
-    weight: 2
-  - pluginRef: queue-scorer
-    weight: 1
-"""
+PD_PLUGINS_V08 = PD_PLUGINS_V07.replace("featureGates:\n- prepareDataPlugins\n", "", 1)
 
 # llm-d/llm-d-router:deploy/config/pd-epp-config.yaml@v0.9.0, comment line dropped: llm-d.ai config
 # API, strictly decoded parameters, so the prefix parameters move to approx-prefix-cache-producer
