@@ -92,7 +92,7 @@ def file_of(obj: Any) -> tuple[str, int | None]:
     ann = annotations_of(obj)
     path = next((ann[k] for k in PATH_KEYS if isinstance(ann.get(k), str)), "")
     index = next((ann[k] for k in INDEX_KEYS if isinstance(ann.get(k), str)), None)
-    return path, int(index) if index is not None and index.isdigit() else None
+    return path, int(index) if index is not None and index.isascii() and index.isdigit() and len(index) < 19 else None
 
 
 def owner_value(ms_namespace: str, ms_name: str) -> str:

@@ -8,6 +8,7 @@ import sys
 from typing import TextIO
 
 from . import __version__
+from .results import one_line
 
 USAGE = """\
 usage: modelservice-fn                      run as a KRM function (ResourceList on stdin)
@@ -38,11 +39,6 @@ def help_text() -> str:
     doc = resources.files("krm_fn").joinpath("data/README.md").read_text(encoding="utf-8")
     usage = USAGE.split("\n\n", 1)[0]
     return usage + "\n\n" + doc.split("\n", 1)[1].lstrip("\n")
-
-
-def _read_stdin() -> str:
-    """Standard input as text; raises UnicodeDecodeError for bytes that are not UTF-8."""
-    return sys.stdin.buffer.read().decode("utf-8-sig")
 
 
 def _stdin_is_terminal() -> bool:
@@ -84,29 +80,28 @@ def main(argv: list[str] | None = None) -> int:
         from .plugin import main as plugin_main
 
         return plugin_main(args[1:])
-    from . import fn
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        sys.stderr.write(f"modelservice-fn: unexpected arguments {' '.join(args)!r}\n{USAGE}")
+        return 2
+    from . import fn, inputs
 
-    if len(args) <= 1 and not (args and args[0].startswith("-")) and _stdin_is_terminal():
+    if _stdin_is_terminal():
         sys.stderr.write(TTY_HINT)
         return 1
     try:
-        stdin_text = _read_stdin()
-    except UnicodeDecodeError as e:
-        run = fn.fatal(f"input is not UTF-8 text (invalid byte at offset {e.start})")
+        stdin_text = inputs.decode(inputs.read_stream(sys.stdin.buffer))
+    except inputs.InputError as e:
+        run = fn.fatal(e.sentence("input"))
         return _emit(run.stdout if not args else "", run.stderr, 1, sys.stdout, sys.stderr)
     if not args:
         run = fn.process_resource_list(stdin_text)
-    elif len(args) == 1 and not args[0].startswith("-"):
+    else:
         try:
-            with open(args[0], encoding="utf-8-sig") as f:
-                config_text = f.read()
-        except OSError as e:
-            sys.stderr.write(f"modelservice-fn: cannot read config file {args[0]}: {e.strerror}\n")
+            config_text = inputs.decode(inputs.read_file(args[0]))
+        except inputs.InputError as e:
+            sys.stderr.write(f"modelservice-fn: {one_line(f'cannot read config file {args[0]}: {e}')}\n")
             return 1
         run = fn.process_stream(stdin_text, config_text, os.environ.get("KUSTOMIZE_PLUGIN_CONFIG_ROOT"))
-    else:
-        sys.stderr.write(f"modelservice-fn: unexpected arguments {' '.join(args)!r}\n{USAGE}")
-        return 2
     return _emit(run.stdout, run.stderr, run.exit_code, sys.stdout, sys.stderr)
 
 

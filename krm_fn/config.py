@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, naming, releases
+from .crd import type_name
 from .spelling import did_you_mean
 
 API_VERSION = "fn.model.otterscale.io/v1alpha1"
@@ -101,7 +102,9 @@ def _from_config_map(obj: dict[str, Any]) -> tuple[EPPConfig | None, list[Proble
     problems: list[Problem] = []
     for key, value in data.items():
         path = f"data.{key}"
-        if not isinstance(value, str):
+        if not isinstance(key, str):
+            problems.append(("data", f"keys must be strings, not {type_name(key)} {key!r:.40}", None))
+        elif not isinstance(value, str):
             problems.append((path, "must be a string", value))
         elif key in _CONFIGMAP_BOOLS:
             if value not in ("true", "false"):

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from .spelling import did_you_mean
+from .yamlio import MAX_INT_DIGITS, LargeInt
 
 Schema = dict[str, Any]
 Problem = tuple[str, str, Any]  # (field path, message, current value)
@@ -74,6 +75,8 @@ def _join(path: str, key: str) -> str:
 
 
 def type_name(v: Any) -> str:
+    if isinstance(v, LargeInt):
+        return "integer"
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -115,6 +118,9 @@ def validate(value: Any, schema: Schema, path: str = "") -> list[Problem]:
 
 
 def _validate(v: Any, s: Schema, path: str, out: list[Problem]) -> None:
+    if isinstance(v, LargeInt):
+        out.append((path, f"is an integer with more than {MAX_INT_DIGITS} digits", None))
+        return
     if not _type_ok(v, s):
         want = "integer or string" if s.get("x-kubernetes-int-or-string") else s.get("type")
         out.append((path, f"must be of type {want}, not {type_name(v)}", v))
@@ -163,7 +169,7 @@ def _validate_list(v: list[Any], s: Schema, path: str, out: list[Problem]) -> No
         seen: set[tuple[Any, ...]] = set()
         for i, x in enumerate(v):
             if isinstance(x, dict):
-                k = tuple(json.dumps(x.get(key)) for key in keys)
+                k = tuple(json.dumps(x.get(key), default=str) for key in keys)
                 if k in seen:
                     out.append((f"{path}[{i}]", f"duplicate entry for key {', '.join(keys)}", None))
                 seen.add(k)
@@ -184,7 +190,7 @@ def _validate_object(v: dict[Any, Any], s: Schema, path: str, out: list[Problem]
     extra = s.get("additionalProperties")
     for k, x in v.items():
         if not isinstance(k, str):
-            out.append((path, f"keys must be strings, not {type_name(k)} {k!r}", None))
+            out.append((path, f"keys must be strings, not {type_name(k)} {k!r:.40}", None))
             continue
         if props is not None and k in props:
             _validate(x, props[k], _join(path, k), out)

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from . import views, yaml11, yamlio
+from . import inputs, views, yaml11, yamlio
 from .assemble import (
     INDEX_KEYS,
     PATH_KEYS,
@@ -300,12 +300,9 @@ def _slashed(path: str) -> str:
 
 def _read_text(name: str) -> str:
     try:
-        with open(name, "rb") as f:
-            return f.read().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise RenderError(f"{name}: not UTF-8 text (invalid byte at offset {e.start})") from None
-    except OSError as e:
-        raise RenderError(f"{name}: cannot read: {e.strerror}") from None
+        return inputs.decode(inputs.read_file(name))
+    except inputs.InputError as e:
+        raise RenderError(f"{name}: cannot read: {e}" if e.os_error else f"{name}: {e}") from None
 
 
 def _read(name: str, real: str) -> list[Source]:
@@ -398,7 +395,7 @@ def strip_annotations(value: dict[str, Any]) -> dict[str, Any]:
 
 def _config_from_file(path: str) -> EPPConfig:
     name = _slashed(path)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise RenderError(f"--config {path}: no such file")
     objects = [s.value for s in _read(name, os.path.realpath(path))]
     if len(objects) != 1:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from krm_fn import yamlio
+from krm_fn import inputs, yamlio
 from krm_fn.status import has_prefill, observe, ready_condition, status_from
 
 PROG = "modelservice-fn status"
@@ -59,9 +59,15 @@ def parse_documents(text: str) -> list[Any]:
     if not text.strip():
         raise CliError("empty input: expected `kubectl get modelservices,deployments -o yaml`")
     try:
-        return [d.value for d in yamlio.read_documents(text) if d.value is not None]
+        docs = [d.value for d in yamlio.read_documents(text) if d.value is not None]
     except yamlio.YAMLInputError as exc:
         raise CliError(f"cannot parse input: {exc}") from None
+    for number, doc in enumerate(docs, 1):
+        found = yamlio.large_int_paths(doc)
+        if found:  # no status field can hold it, and JSON output could not write it
+            where = f" {found[0]}:" if found[0] else ""
+            raise CliError(f"document {number}:{where} an integer with more than {yamlio.MAX_INT_DIGITS} digits")
+    return docs
 
 
 def flatten(docs: Iterable[Any]) -> list[Obj]:
@@ -126,17 +132,11 @@ def compute(objects: Iterable[Obj], now: str | None = None) -> list[Row]:
 
 
 def _read_input(path: str | None) -> str:
+    stdin = path is None or path == "-"
     try:
-        if path is None or path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        return data.decode("utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"cannot read {path or 'stdin'}: not UTF-8 text") from None
+        return inputs.decode(inputs.read_stream(sys.stdin.buffer) if stdin else inputs.read_file(str(path)))
+    except inputs.InputError as exc:
+        raise CliError(f"cannot read {'stdin' if stdin else path}: {exc}") from None
 
 
 EXTENSIONS = (".yaml", ".yml", ".json")

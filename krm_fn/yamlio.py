@@ -6,7 +6,12 @@ Reading walks libyaml's event stream (C parser) with an iterative composer, so t
   remembers the exact span of text it came from, so passthrough items are copied byte for byte;
 - nesting depth and alias expansion are bounded before anything is expanded;
 - a key repeated in one mapping is an error, except inside an item whose text is copied
-  verbatim (there it is recorded on the item's span, and nothing is lost).
+  verbatim (there it is recorded on the item's span, and nothing is lost);
+- an item or document that holds an anchor or an alias is never copied verbatim: it is written
+  out again from its value, so no anchor or alias ever reaches the output;
+- a decimal integer with more digits than Python converts (``MAX_INT_DIGITS``) is read as a
+  ``LargeInt`` that keeps its text: passthrough items keep it as written, and the readers of
+  ModelServices and functionConfigs report it at its field path.
 
 Writing uses PyYAML's C emitter in block style, never anchors, and quotes every string
 that a YAML 1.1 or 1.2 reader would take for something else.
@@ -14,6 +19,7 @@ that a YAML 1.1 or 1.2 reader would take for something else.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -41,6 +47,12 @@ MAX_DEPTH = 200
 # is refused after a few hundred events, a big input with honest aliases is not.
 MAX_EXPANDED_NODES = 10_000
 
+# Python refuses to convert decimal strings of more digits than this (its default
+# sys.get_int_max_str_digits(), a guard against quadratic conversions).
+MAX_INT_DIGITS = 4300
+
+BOM = "\ufeff"
+
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -50,6 +62,66 @@ _NULL = "tag:yaml.org,2002:null"
 
 class YAMLInputError(Exception):
     """Input that cannot be read; ``str()`` is a one-line message with its position."""
+
+
+class LargeInt:
+    """An integer scalar too large to convert (more than MAX_INT_DIGITS decimal digits).
+
+    It keeps its text, is written out again as that text, and compares equal only to a
+    LargeInt of the same text. It is not an ``int``: no arithmetic ever runs on it.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LargeInt) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash((LargeInt, self.text))
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+    def __float__(self) -> float:  # beyond any float: 10**4300 > 1.8e308
+        return -math.inf if self.text.startswith("-") else math.inf
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LargeInt:
+        return self
+
+
+_MAX_INT = 10**MAX_INT_DIGITS
+
+
+def _int(s: str, base: int) -> int | LargeInt:
+    """The integer a scalar spells (``0o``/``0x`` prefixed unless decimal), or a LargeInt."""
+    if base == 10 and len(s.lstrip("+-")) > MAX_INT_DIGITS:
+        return LargeInt(s)
+    v = int(s if base == 10 else s[2:], base)
+    return LargeInt(s) if abs(v) >= _MAX_INT else v
+
+
+def large_int_paths(value: Any, path: str = "") -> list[str]:
+    """Where ``value`` holds a LargeInt, as keys or values: ``spec.a[0]``, ``spec.m[123...]``."""
+    out: list[str] = []
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        v, p = stack.pop()
+        if isinstance(v, LargeInt):
+            out.append(p)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(k, LargeInt):
+                    out.append(f"{p}[{k.text}]")
+                    continue
+                stack.append((x, f"{p}.{k}" if p else str(k)))
+        elif isinstance(v, list):
+            stack.extend((x, f"{p}[{i}]") for i, x in enumerate(v))
+    return sorted(out)
 
 
 @dataclass
@@ -96,18 +168,18 @@ def resolve_plain(s: str) -> Any:
     if s in _CONSTANTS:
         return _CONSTANTS[s]
     if _INT_RE.match(s):
-        return int(s)
+        return _int(s, 10)
     if s.startswith("0o") and len(s) > 2 and all(c in "01234567" for c in s[2:]):
-        return int(s, 8)
+        return _int(s, 8)
     if s.startswith("0x") and len(s) > 2 and all(c in "0123456789abcdefABCDEF" for c in s[2:]):
-        return int(s, 16)
+        return _int(s, 16)
     if _FLOAT_RE.match(s):
         return float(s)
     return s
 
 
 _TAG_TYPES: dict[str, type | tuple[type, ...]] = {
-    _INT: int, _FLOAT: (int, float), _BOOL: bool, _NULL: type(None),
+    _INT: (int, LargeInt), _FLOAT: (int, float, LargeInt), _BOOL: bool, _NULL: type(None),
 }
 
 
@@ -170,6 +242,8 @@ def read_documents(text: str) -> list[Document]:
     Spans are recorded for each document and for each element of a sequence that is a
     value of a document's top-level mapping (``items`` of a ResourceList).
     """
+    if text.startswith(BOM):  # libyaml would drop it without counting it, shifting every span
+        raise YAMLInputError("line 1 column 1: a byte-order mark inside the text (strip it when decoding)")
     loader = yaml.CSafeLoader(text)
     try:
         return _compose(loader, text)
@@ -190,9 +264,7 @@ def _compose(loader: Any, text: str) -> list[Document]:
     get_event = loader.get_event
     docs: list[Document] = []
     stack: list[_Frame] = []
-    anchors: dict[str, tuple[Any, int, int]] = {}  # name -> (value, size, owning item serial)
-    item_serial = -1  # serial of the recorded item being composed, -1 outside items
-    serial_counter = 0
+    anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, size); a name defined again rebinds
     expanded = 0  # nodes added by aliases
     composed = 0  # nodes spelled out in the text
     root_span: Span | None = None
@@ -223,6 +295,13 @@ def _compose(loader: Any, text: str) -> list[Document]:
             top.key = key
             top.has_key = True
 
+    def not_verbatim() -> None:
+        # an anchor or alias inside the document or the item being composed: neither is copied
+        if stack and stack[0].span is not None:
+            stack[0].span.copyable = False
+        if len(stack) >= 3 and stack[2].span is not None:
+            stack[2].span.copyable = False
+
     def item_position() -> bool:
         # an element of a sequence that is a value of the root mapping
         return (
@@ -238,7 +317,8 @@ def _compose(loader: Any, text: str) -> list[Document]:
             composed += 1
             value = _scalar_value(ev)
             if ev.anchor is not None:
-                anchors[ev.anchor] = (value, 1, item_serial)
+                anchors[ev.anchor] = (value, 1)
+                not_verbatim()
             if item_position():
                 stack[1].item_spans.append(  # type: ignore[union-attr]
                     Span(ev.start_mark.index, ev.end_mark.index, ev.start_mark.column, False)
@@ -252,8 +332,6 @@ def _compose(loader: Any, text: str) -> list[Document]:
                 raise _error(ev.start_mark, f"document nested deeper than {MAX_DEPTH} levels")
             span = None
             if item_position():
-                serial_counter += 1
-                item_serial = serial_counter
                 span = Span(ev.start_mark.index, -1, ev.start_mark.column, not ev.flow_style)
                 stack[1].item_spans.append(span)  # type: ignore[union-attr]
             elif not stack:
@@ -268,14 +346,14 @@ def _compose(loader: Any, text: str) -> list[Document]:
                 frame.item_spans = []
                 frame.parent_key = stack[0].key
             stack.append(frame)
+            if ev.anchor is not None:
+                not_verbatim()
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             frame = stack.pop()
             if frame.anchor is not None:
-                anchors[frame.anchor] = (frame.value, frame.size, item_serial)
+                anchors[frame.anchor] = (frame.value, frame.size)
             if frame.span is not None:
                 frame.span.end = ev.end_mark.index
-                if len(stack) == 2:
-                    item_serial = -1
                 if frame.span.duplicate_key is not None and not frame.span.copyable:
                     # the item is written out again from its value: last-wins would lose data
                     raise _error(ev.start_mark, f"duplicate key {frame.span.duplicate_key!r}")
@@ -287,7 +365,7 @@ def _compose(loader: Any, text: str) -> list[Document]:
         elif cls is AliasEvent:
             if ev.anchor not in anchors:
                 raise _error(ev.start_mark, f"unknown alias *{ev.anchor}")
-            value, size, owner = anchors[ev.anchor]
+            value, size = anchors[ev.anchor]
             expanded += size
             if expanded > MAX_EXPANDED_NODES + composed:
                 raise _error(
@@ -298,8 +376,7 @@ def _compose(loader: Any, text: str) -> list[Document]:
                 stack[1].item_spans.append(  # type: ignore[union-attr]
                     Span(ev.start_mark.index, ev.end_mark.index, ev.start_mark.column, False)
                 )
-            elif owner != item_serial and len(stack) >= 3 and stack[2].span is not None:
-                stack[2].span.copyable = False
+            not_verbatim()
             attach(value, size, ev.start_mark)
         elif cls is DocumentStartEvent:
             anchors.clear()
@@ -341,6 +418,7 @@ def _represent_str(dumper: _Dumper, data: str) -> yaml.Node:
 
 
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(LargeInt, lambda dumper, data: dumper.represent_scalar(_INT, data.text))
 
 
 def dump(data: Any) -> str:

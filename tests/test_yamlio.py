@@ -33,11 +33,23 @@ def test_item_spans_are_exact_and_reusable() -> None:
     assert yamlio.sequence_entry(text, spans[1]) == "-   c: 0755\n    d: [1, 2]\n"
 
 
-def test_an_alias_to_another_item_makes_the_item_re_emitted() -> None:
-    text = "items:\n- a: &x {k: v}\n- b: *x\n- *x\n"
+def test_anchors_and_aliases_make_items_and_documents_re_emitted() -> None:
+    """No anchor or alias is ever copied to the output: their items are written out again."""
+    text = "items:\n- a: &x {k: v}\n- b: *x\n- *x\n- c: 1\n"
     (doc,) = yamlio.read_documents(text)
-    assert [s.copyable for s in doc.item_spans["items"]] == [True, False, False]
+    assert [s.copyable for s in doc.item_spans["items"]] == [False, False, False, True]
     assert doc.value["items"][1] == {"b": {"k": "v"}}
+    assert not doc.span.copyable
+    docs = yamlio.read_documents("a: 1\n---\nb: &y 2\n---\nc: [*y]\n" .replace("*y", "1"))
+    assert [d.span.copyable for d in docs] == [True, False, True]
+
+
+def test_an_anchor_defined_twice_rebinds_and_the_item_is_re_emitted() -> None:
+    text = "items:\n- a: &x 1\n  b: &x 2\n  c: *x\n"
+    (doc,) = yamlio.read_documents(text)
+    assert doc.value["items"] == [{"a": 1, "b": 2, "c": 2}]
+    assert not doc.item_spans["items"][0].copyable
+    assert "&" not in yamlio.dump(doc.value["items"]) and "*" not in yamlio.dump(doc.value["items"])
 
 
 def test_duplicate_keys_are_recorded_on_the_item() -> None:
@@ -75,3 +87,36 @@ def test_dump_quotes_what_a_yaml_1_1_or_1_2_reader_would_misread() -> None:
 def test_dump_never_emits_anchors() -> None:
     shared = {"k": "v"}
     assert "&" not in yamlio.dump([{"a": shared}, {"b": shared}])
+
+
+BIG = "1" * (yamlio.MAX_INT_DIGITS + 1)
+
+
+@pytest.mark.parametrize("text", [BIG, "-" + BIG, "+" + BIG, "0" * yamlio.MAX_INT_DIGITS + "15",
+                                  "0x" + "f" * 3600, "0o" + "7" * 4800])
+def test_integers_too_large_to_convert_keep_their_text(text: str) -> None:
+    (doc,) = yamlio.read_documents(f"a: {text}\nb: !!int {text}\nc: [{text}]\n")
+    a, b, c = doc.value["a"], doc.value["b"], doc.value["c"][0]
+    assert isinstance(a, yamlio.LargeInt) and a == b == c and str(a) == text
+    again = yamlio.dump(doc.value)
+    assert again == f"a: {text}\nb: {text}\nc:\n- {text}\n"
+    assert yamlio.read_documents(again)[0].value == doc.value
+
+
+def test_the_last_convertible_integer_is_an_int() -> None:
+    (doc,) = yamlio.read_documents(f"a: {'9' * yamlio.MAX_INT_DIGITS}\nb: 0x{'f' * 3500}\n")
+    assert doc.value["a"] == 10**yamlio.MAX_INT_DIGITS - 1 and isinstance(doc.value["b"], int)
+    assert yamlio.dump(doc.value).startswith("a: 999")
+
+
+def test_a_large_integer_as_a_float_is_infinite() -> None:
+    (doc,) = yamlio.read_documents(f"a: !!float {BIG}\nb: !!float -{BIG}\n")
+    assert doc.value == {"a": float("inf"), "b": float("-inf")}
+
+
+def test_large_int_paths_name_keys_and_values() -> None:
+    big = yamlio.LargeInt(BIG)
+    value = {"spec": {"a": [1, big], "m": {big: "x"}, "ok": 2}, "top": big}
+    assert yamlio.large_int_paths(value) == ["spec.a[1]", f"spec.m[{BIG}]", "top"]
+    assert yamlio.large_int_paths({"a": [1, "2"]}) == []
+    assert big == yamlio.LargeInt(BIG) and big != 1 and big != BIG and len({big, yamlio.LargeInt(BIG)}) == 1
