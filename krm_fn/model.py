@@ -3,18 +3,18 @@ release's otterscale/api version (v0.9.0-beta.1 by default), the operator's imag
 applied, then typed.
 
 Nested Kubernetes core types (env, resources, tolerations, pull secrets) stay plain dicts:
-the builders copy them verbatim, and the CRD schema has already validated them.
+the builders copy them verbatim; the CRD schema has validated them, and ``podvalidation`` holds
+them to the API server's Pod rules.
 """
 
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from . import crd, naming, releases
+from . import crd, naming, podvalidation, releases
 
 if TYPE_CHECKING:
     from .profile import Profile
@@ -123,7 +123,6 @@ class ModelService(_Model):
     spec: Spec
 
 
-_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 _HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
 
@@ -222,29 +221,11 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any], p: Prof
     elif "inferencePool" in spec and not naming.is_dns1035_label(epp):
         out.append(("metadata.name", (f"gives the EPP Service name {epp!r}, which is not "
                     "a DNS-1035 label (a letter first, no dots, at most 59 characters before '-epp')"), name))
-    engine = spec["engine"]
-    if "imagePullPolicy" in engine and engine["imagePullPolicy"] not in _PULL_POLICIES:
-        out.append(("spec.engine.imagePullPolicy", "must be one of Always, IfNotPresent, Never",
-                    engine["imagePullPolicy"]))
-    for i, env in enumerate(engine.get("env", [])):
-        if not env.get("name") or "=" in env["name"]:
-            out.append((f"spec.engine.env[{i}].name", "must be a non-empty name without '='", env.get("name")))
+    out += podvalidation.problems(spec, p, _ACCELERATOR_RESOURCES.get(spec["accelerator"]["type"], ""))
     picker = spec.get("inferencePool", {}).get("endpointPicker")
     if picker is not None and picker.get("port") in (naming.EPP_HEALTH_PORT, naming.EPP_METRICS_PORT):
         out.append(("spec.inferencePool.endpointPicker.port", (f"must differ from the EPP's fixed health "
                     f"({naming.EPP_HEALTH_PORT}) and metrics ({naming.EPP_METRICS_PORT}) ports"), picker["port"]))
-    gpu = _ACCELERATOR_RESOURCES.get(spec["accelerator"]["type"], "")
-    for role in ("decode", "prefill"):
-        role_spec = spec.get(role) or {}
-        for key, value in role_spec.get("nodeSelector", {}).items():
-            if not naming.is_label_key(key) or not naming.is_label_value(value):
-                out.append((f"spec.{role}.nodeSelector[{key}]", "must be a valid label key and value", value))
-        out += _annotation_problems(f"spec.{role}.annotations", role_spec.get("annotations") or {})
-        for i, toleration in enumerate(role_spec.get("tolerations", [])):
-            out += _toleration_problems(f"spec.{role}.tolerations[{i}]", toleration)
-        out += _resource_problems(f"spec.{role}.resources", role_spec.get("resources") or {}, skip=gpu)
-    if picker is not None:
-        out += _resource_problems("spec.inferencePool.endpointPicker.resources", picker.get("resources") or {})
     route = spec.get("httpRoute")
     if route is not None:
         gw_ns = route["gatewayRef"].get("namespace", "")
@@ -266,65 +247,5 @@ def _generated_object_problems(name: str, ns: str, spec: dict[str, Any], p: Prof
     return out
 
 
-_ANNOTATIONS_SIZE_LIMIT = 256 * 1024  # TotalAnnotationSizeLimitB in apimachinery's ValidateAnnotations
-
-
-def _annotation_problems(path: str, annotations: dict[str, str]) -> list[Problem]:
-    """ValidateAnnotations: lower-cased keys are qualified names; keys and values total <= 256 KiB."""
-    message = ("must be a qualified name (an optional DNS subdomain prefix and '/', then at most 63 "
-               "characters: letters, digits, '-', '_', '.')")
-    out: list[Problem] = [(f"{path}[{key}]", message, key) for key in annotations
-                          if not naming.is_label_key(key.lower())]
-    if sum(len(k) + len(v) for k, v in annotations.items()) > _ANNOTATIONS_SIZE_LIMIT:
-        out.append((path, "must have at most 262144 bytes in all (keys and values)", None))
-    return out
-
-
 _ACCELERATOR_RESOURCES = {"nvidia": "nvidia.com/gpu", "amd": "amd.com/gpu", "intel-gaudi": "habana.ai/gaudi",
                           "google": "google.com/tpu"}
-_EFFECTS = ("", "NoSchedule", "PreferNoSchedule", "NoExecute")
-
-
-def _toleration_problems(path: str, t: dict[str, Any]) -> list[Problem]:
-    """The Pod validation rules for one toleration."""
-    out: list[Problem] = []
-    operator = t.get("operator", "Equal") or "Equal"
-    if operator not in ("Equal", "Exists"):
-        out.append((f"{path}.operator", "must be Equal or Exists", operator))
-    elif operator == "Exists" and t.get("value"):
-        out.append((f"{path}.value", "must be empty when operator is Exists", t["value"]))
-    if not t.get("key") and operator != "Exists":
-        out.append((f"{path}.operator", "must be Exists when key is empty", operator))
-    if t.get("effect", "") not in _EFFECTS:
-        out.append((f"{path}.effect", "must be NoSchedule, PreferNoSchedule or NoExecute", t["effect"]))
-    if t.get("tolerationSeconds") is not None and t.get("effect") != "NoExecute":
-        out.append((f"{path}.tolerationSeconds", "is only allowed with effect NoExecute", t["tolerationSeconds"]))
-    return out
-
-
-def _resource_problems(path: str, res: dict[str, Any], skip: str = "") -> list[Problem]:
-    """Requests must not exceed limits; the generated pods declare no resource claims."""
-    out: list[Problem] = []
-    limits, requests = res.get("limits") or {}, res.get("requests") or {}
-    for key, request in requests.items():
-        if key != skip and key in limits and quantity(request) > quantity(limits[key]):
-            out.append((f"{path}.requests[{key}]", f"must be less than or equal to the limit {limits[key]}", request))
-    if res.get("claims"):
-        out.append((f"{path}.claims", "is not supported: the generated pods declare no resourceClaims", None))
-    return out
-
-
-_SUFFIXES: dict[str, int | Fraction] = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-             "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000), "": 1,
-             "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
-_QUANTITY = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|([KMGTPE]i|[numkMGTPE])?)\Z")
-
-
-def quantity(value: int | str) -> Fraction:
-    """The value of a Kubernetes quantity (already checked against the CRD's pattern)."""
-    m = _QUANTITY.match(str(value))
-    if m is None:
-        raise ValueError(f"not a quantity: {value!r}")
-    number, exponent, suffix = m.groups()
-    scale = Fraction(10) ** int(exponent[1:]) if exponent else Fraction(_SUFFIXES[suffix or ""])
-    return Fraction(number) * scale

@@ -158,6 +158,10 @@ EXPECTED: dict[str, Expect] = {
     "ms-clashes-with-foreign-object.yaml": Expect(1, "would generate Deployment clash-decode",
                                                   ms_err("clash", "metadata.name")),
     "ms-flow-style.yaml": Expect(1, "spec.engine.port", ms_err("flow", "spec.engine.port")),
+    "ms-env-references.yaml": Expect(1, "4 errors", ms_err(
+        "refs", "spec.engine.env[0].valueFrom.configMapKeyRef.name", "spec.engine.env[1].valueFrom.secretKeyRef.name",
+        "spec.engine.env[2].valueFrom.fileKeyRef.volumeName", "spec.engine.env[3].valueFrom.fileKeyRef.volumeName")),
+    "ms-empty-pull-policy.yaml": Expect(0),
     "huge-integer-in-modelservice.yaml": Expect(1, "2 errors: .*is an integer with more than 4300 digits",
                                                 ms_err("big", "spec.engine.port", "spec.decode.replicas"), cli=True),
     # bad functionConfigs
@@ -429,12 +433,14 @@ FULL: dict[str, Any] = {
         "monitoring": {"podMonitor": {"enabled": True, "portName": "http", "path": "/metrics", "interval": "30s"}},
     },
 }
-# The CRD cases break the schema of every field, `resources.claims` included; the valid
-# FULL leaves claims out, since the generated pods declare no resourceClaims to name.
+# The CRD cases break the schema of every field, `resources.claims` and `fileKeyRef` included;
+# the valid FULL leaves both out, since the generated pods declare no resourceClaims to name
+# and no emptyDir volume for a fileKeyRef (the API server would refuse either).
 SCHEMA_BASE: dict[str, Any] = copy.deepcopy(FULL)
 for _role in ("decode", "prefill"):
     FULL["spec"][_role]["resources"].pop("claims")
 FULL["spec"]["inferencePool"]["endpointPicker"]["resources"].pop("claims")
+FULL["spec"]["engine"]["env"] = [e for e in FULL["spec"]["engine"]["env"] if "fileKeyRef" not in e.get("valueFrom", {})]
 BYSTANDER = "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: bystander\n  data:\n    on: yes  # 1.2\n"
 
 
