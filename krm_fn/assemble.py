@@ -181,6 +181,7 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
     existing_files = set(used_indexes)
     kept: set[int] = set()
     notes: list[Result] = []
+    claimed: dict[tuple[str, str, str, str], int] = {}  # identity of each generated object -> its ModelService
 
     for i, ms in services.items():
         ms_obj = items[i].value
@@ -196,6 +197,14 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
                 results.append(_problem(ms_obj, "metadata.name", f"would generate {key[1]} {key[3]}, which the "
                                         f"input already holds{f' in {file}' if file else ''} without the "
                                         f"{OWNER_ANNOTATION} annotation: remove or rename it"))
+                continue
+            first = claimed.setdefault(key, i)
+            if first != i:  # e.g. a-b/c and a/b-c share the cluster-scoped a-b-c-epp
+                other = services[first]
+                file, _ = file_of(items[first].value)
+                results.append(_problem(ms_obj, "metadata.name", f"would generate {key[1]} {key[3]}, which ModelService "
+                                        f"{other.namespace}/{other.name}{f' (in {file})' if file else ''} generates "
+                                        "too: rename one of them"))
                 continue
             previous = owned.get((owner, key))
             if previous is not None:

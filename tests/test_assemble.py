@@ -284,3 +284,27 @@ def test_a_new_file_under_kpt_starts_with_a_header() -> None:
     assert run(first).stdout == first, "kpt sends the comment back; the run is a no-op"
     # without kpt's ids (a bare ResourceList piped through), no comment
     assert "# Generated" not in run(resource_list(MS)).stdout
+
+
+def _named(namespace: str, name: str) -> dict[str, Any]:
+    ms = copy.deepcopy(MS)
+    ms["metadata"].update(name=name, namespace=namespace)
+    return ms
+
+
+def test_two_model_services_that_would_generate_the_same_object_are_an_error_naming_both() -> None:
+    r = run(resource_list(_named("a-b", "c"), _named("a", "b-c")))
+    assert r.exit_code == 1
+    errors = [(x["resourceRef"]["namespace"], x["resourceRef"]["name"], x["field"]["path"], x["message"])
+              for x in results(r.stdout) if x["severity"] == "error"]
+    message = "would generate {} a-b-c-epp, which ModelService a-b/c (in apps/llama.yaml) generates too: rename one of them"
+    assert errors == [("a", "b-c", "metadata.name", message.format(kind))
+                      for kind in ("ClusterRole", "ClusterRoleBinding")]
+    assert generated(r.stdout) == []
+
+
+def test_the_same_name_in_two_namespaces_is_no_collision() -> None:
+    r = run(resource_list(_named("a-b", "c"), _named("a-b", "d"), _named("x", "c")))
+    assert (r.exit_code, r.stderr) == (0, "")
+    cluster = sorted(o["metadata"]["name"] for o in generated(r.stdout) if o["kind"] == "ClusterRole")
+    assert cluster == ["a-b-c-epp", "a-b-d-epp", "x-c-epp"]

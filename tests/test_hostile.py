@@ -162,6 +162,9 @@ EXPECTED: dict[str, Expect] = {
         "refs", "spec.engine.env[0].valueFrom.configMapKeyRef.name", "spec.engine.env[1].valueFrom.secretKeyRef.name",
         "spec.engine.env[2].valueFrom.fileKeyRef.volumeName", "spec.engine.env[3].valueFrom.fileKeyRef.volumeName")),
     "ms-empty-pull-policy.yaml": Expect(0),
+    "ms-cluster-rbac-collision.yaml": Expect(1, (r"2 errors: ModelService a/b-c metadata.name: would generate ClusterRole "
+                                                 r"a-b-c-epp, which ModelService a-b/c \(in models/c.yaml\) generates too"),
+                                             ms_err("b-c", "metadata.name", namespace="a"), cli=True),
     "huge-integer-in-modelservice.yaml": Expect(1, "2 errors: .*is an integer with more than 4300 digits",
                                                 ms_err("big", "spec.engine.port", "spec.decode.replicas"), cli=True),
     # bad functionConfigs
