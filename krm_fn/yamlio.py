@@ -441,8 +441,14 @@ def dump(data: Any) -> str:
 
 
 def span_text(text: str, span: Span) -> str:
-    """The exact text of a span, ending with a newline, without the next line's indent."""
-    s = text[span.start:span.end].rstrip(" \t")
+    """The exact text of a span, ending with a newline, without the next line's indent.
+
+    Spaces at the end of the span's last line stay (an input may end there, without a newline).
+    """
+    s = text[span.start:span.end]
+    cut = s.rfind("\n") + 1
+    if cut and not s[cut:].strip(" \t"):
+        s = s[:cut]  # the indentation of the line after the span
     return s if s.endswith("\n") else s + "\n"
 
 

@@ -103,6 +103,7 @@ EXPECTED: dict[str, Expect] = {
     "items-null.yaml": Expect(1, "no items list", (INPUT,)),
     "items-mapping.yaml": Expect(1, "no items list", (INPUT,)),
     "items-empty.yaml": Expect(0),
+    "no-final-newline.yaml": Expect(0, cli=True),  # the spaces at the very end are kept too
     "scalar-items.yaml": Expect(1, r"4 errors: items\[0\] must be an object", (INPUT,)),
     "duplicate-root-key.yaml": Expect(1, r"line 8 column 1: duplicate key 'items'", (INPUT,), cli=True),
     "duplicate-key-in-flow-item.yaml": Expect(1, r"duplicate key 'data.a'|duplicate key 'a'", (INPUT,)),
