@@ -9,7 +9,7 @@ V ?= 0
 # pip's own output goes to a log unless V=1; it is shown when pip fails
 PIP_LOG = $(if $(filter 1,$(V)),,> $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; })
 
-.PHONY: demo test goldens bench lint clean
+.PHONY: demo test goldens bench fuzz lint clean
 
 $(RUNTIME): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(STAMP)
 goldens: $(STAMP)
 	UPDATE_GOLDENS=1 $(PY) -m pytest -q tests/test_cases.py
 
+# The mutation fuzzer for FUZZ_SECONDS (default 540); findings are saved under fuzz-findings/.
+FUZZ_SECONDS ?= 540
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz --seconds $(FUZZ_SECONDS) --findings fuzz-findings
+
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
@@ -44,4 +49,4 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis fuzz-findings
