@@ -165,11 +165,11 @@ def test_a_legacy_config_that_is_not_utf8_is_one_clear_line(
 def test_a_legacy_config_that_is_missing_or_a_directory(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = in_process(monkeypatch, capsys, [str(tmp_path / "nope.yaml")], MS.encode())
-    assert (code, out, err) == (1, "", f"modelservice-fn: cannot read config file {tmp_path}/nope.yaml: "
-                                       "No such file or directory\n")
+    assert (code, out, err) == (1, "", (f"modelservice-fn: cannot read config file {tmp_path}/nope.yaml: "
+                                        "No such file or directory\n"))
     code, out, err = in_process(monkeypatch, capsys, [str(tmp_path)], MS.encode())
-    assert (code, out, err) == (1, "", f"modelservice-fn: cannot read config file {tmp_path}: "
-                                       "not a regular file (a directory)\n")
+    assert (code, out, err) == (1, "", (f"modelservice-fn: cannot read config file {tmp_path}: "
+                                        "not a regular file (a directory)\n"))
 
 
 def test_stdin_past_the_size_limit_is_refused(capsys: pytest.CaptureFixture[str],
