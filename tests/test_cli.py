@@ -105,3 +105,14 @@ def test_legacy_kustomize_plugin_mode(tmp_path: Path) -> None:
     assert bad.returncode == 1 and bad.stdout == "" and "spec.accelerator.type" in bad.stderr
     missing = fn(str(tmp_path / "nope.yaml"), stdin=stream)
     assert missing.returncode == 1 and "cannot read config file" in missing.stderr
+
+
+def test_legacy_mode_writes_documents_with_anchors_without_them(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\nmetadata:\n  name: x\n")
+    stream = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: anchored\ndata:\n  a: &x one\n  b: &x two\n"
+              "  c: *x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain  # kept\n")
+    r = fn(str(config), stdin=stream)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: anchored\ndata:\n  a: one\n  b: two\n"
+                        "  c: two\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain  # kept\n")

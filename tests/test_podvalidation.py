@@ -374,3 +374,19 @@ def test_release_rules_apply_only_where_the_release_emits_the_field() -> None:
     assert problems(spec_with("model.imagePullSecrets", [{"name": ""}])) == []  # no docker-config volume
     assert problems(spec_with("model.mountPath", "/tmp/model-oci")) == []  # no model-unpack
     assert problems(spec_with("model.mountPath", "/tmp/model-oci"), profile(operatorVersion="v0.9.0", kitImage="")) == []
+
+
+@pytest.mark.parametrize(("spec", "accepted", "rejected", "expected"), [
+    (SPEC, "m" * 63, "m" * 64, ("metadata.name", "must be no more than 63 characters")),
+    ({**SPEC, "inferencePool": {"endpointPicker": {}}}, "m" * 59, "m" * 60, ("metadata.name", "gives the EPP Service name")),
+])
+def test_generated_names_at_their_boundary(spec: dict[str, Any], accepted: str, rejected: str,
+                                           expected: tuple[str, str]) -> None:
+    def named(name: str) -> list[tuple[str, str]]:
+        _, found = parse_model_service({"apiVersion": "model.otterscale.io/v1alpha1", "kind": "ModelService",
+                                        "metadata": {"name": name, "namespace": "ml"}, "spec": spec}, BASELINE)
+        return [(path, m) for path, m, _ in found]
+
+    assert named(accepted) == []
+    (found,) = named(rejected)
+    assert found[0] == expected[0] and found[1].startswith(expected[1]), found

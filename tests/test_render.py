@@ -479,3 +479,11 @@ def remove_block(text: str, key: str) -> str:
     while end < len(lines) and (lines[end].startswith("   ") or not lines[end].strip()):
         end += 1
     return "".join(lines[:start] + lines[end:])
+
+
+def test_documents_with_anchors_are_written_without_them(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+                                      "  x: &v one\n  y: *v\n")
+    code, out, _ = main(capsys, "--allow-empty", str(tmp_path))
+    assert code == 0
+    assert out == 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: one\n  "y": one\n'
