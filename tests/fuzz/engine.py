@@ -187,7 +187,7 @@ def _tree_mutation(data: bytes, rng: random.Random) -> bytes:
 
 def mutate(data: bytes, rng: random.Random, other: Callable[[], bytes]) -> bytes:
     """One to six stacked mutations of ``data``; ``other`` gives another seed to splice from."""
-    for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6))):
+    for _ in range(rng.choice((1, 1, 1, 1, 2, 2, 3, 4, 6))):
         n = len(data)
         pos = rng.randrange(n + 1)
         kind = rng.randrange(12)
