@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from . import yamlio
+from . import inputs, yamlio
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 LISTS = ("resources", "components", "transformers", "generators")
@@ -35,10 +35,9 @@ def _documents(path: str) -> list[Any]:
     try:
         if not os.path.isfile(path) or os.path.getsize(path) > MAX_FILE_BYTES:
             return []
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8-sig")
+        text = inputs.decode(inputs.read_file(path))
         return [d.value for d in yamlio.read_documents(text)]
-    except (OSError, UnicodeDecodeError, yamlio.YAMLInputError):
+    except (OSError, inputs.InputError, yamlio.YAMLInputError):
         return []
 
 

@@ -109,7 +109,8 @@ def test_legacy_kustomize_plugin_mode(tmp_path: Path) -> None:
 
 def test_legacy_mode_writes_documents_with_anchors_without_them(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\nmetadata:\n  name: x\n")
+    config.write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\nmetadata:\n  name: x\n"
+                      "allowEmpty: true\n")
     stream = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: anchored\ndata:\n  a: &x one\n  b: &x two\n"
               "  c: *x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain  # kept\n")
     r = fn(str(config), stdin=stream)

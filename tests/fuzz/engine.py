@@ -11,7 +11,8 @@ and, after a success, on its own output, and hands the results back. The parent 
 - ``exit``: the exit code is 0 or 1; ``crash``: the child ended on a signal, the CPU or
   memory limit, or the wall-clock limit;
 - ``traceback``: no Python traceback on stderr or stdout;
-- ``stderr``: a failure is one line ``modelservice-fn: ...``; a KRM or legacy success is silent;
+- ``stderr``: a failure is one line ``modelservice-fn: ...``; a KRM success is silent, and a
+  legacy or ``render`` success writes only ``warning:`` and ``note:`` lines;
 - ``parse``: stdout reads back, with the function's reader and with PyYAML's composer
   (which refuses anchors defined twice);
 - ``bytes``: every block-style passthrough item or document is in stdout byte for byte;
@@ -401,8 +402,11 @@ def check(case: Case, runs: list[tuple[int, bytes, bytes]]) -> list[tuple[str, s
     lines = stderr.splitlines(keepends=True)
     if code != 0 and not (len(lines) == 1 and lines[0].startswith("modelservice-fn") and lines[0].endswith("\n")):
         found.append(("stderr", f"{len(lines)} lines after a failure: {stderr[:200]!r}"))
-    if code == 0 and case.mode in ("krm", "legacy") and stderr:
+    if code == 0 and case.mode == "krm" and stderr:
         found.append(("stderr", f"output on stderr after a success: {stderr[:200]!r}"))
+    if code == 0 and case.mode in ("legacy", "render") and not all(
+            line.startswith(("modelservice-fn: warning: ", "modelservice-fn: note: ")) for line in lines):
+        found.append(("stderr", f"a line that is no warning or note after a success: {stderr[:200]!r}"))
     if stdout:
         try:
             parsed = [d.value for d in yamlio.read_documents(stdout)]

@@ -63,6 +63,11 @@ def test_the_checks_see_each_broken_promise() -> None:
     assert names(good, good, (0, RL.encode() + b"# more\n", b"")) == ["idempotent"]
     assert names((0, RL.encode(), b"modelservice-fn: warning\n"), (0, RL.encode(), b"modelservice-fn: warning\n")) == [
         "stderr"]
+    legacy = engine.Case("legacy", MS.encode(), b"")
+    warned = (0, MS.encode(), b"modelservice-fn: warning: x\nmodelservice-fn: note: y\n")
+    assert engine.check(legacy, [warned, warned]) == []
+    chatty = (0, MS.encode(), b"modelservice-fn: warning: x\nsomething else\n")
+    assert [c for c, _ in engine.check(legacy, [chatty, chatty])] == ["stderr"]
 
 
 def test_a_crash_and_the_limits_are_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
