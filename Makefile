@@ -9,7 +9,7 @@ V ?= 0
 # pip's own output goes to a log unless V=1; it is shown when pip fails
 PIP_LOG = $(if $(filter 1,$(V)),,> $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; })
 
-.PHONY: demo test goldens bench fuzz lint clean
+.PHONY: demo test goldens bench fuzz mutation lint clean
 
 $(RUNTIME): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
+
+# Mutation score per module (docs/reliability.md). Narrow or sample with e.g.
+#   make mutation MUTATION_ARGS="--module cli --module plugin --survivors"
+#   make mutation MUTATION_ARGS="--sample 100 --seed 1"
+mutation: $(STAMP)
+	$(PY) -m tests.mutation $(MUTATION_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff mypy

@@ -1,0 +1,1 @@
+"""Mutation testing of krm_fn (``make mutation``): see run.py."""

@@ -1,0 +1,376 @@
+"""AST-level mutants of one source file, enumerated in a fixed order and applied one at a time.
+
+Operators: comparison swaps (``<`` to ``<=``, ``==`` to ``!=``, ``in`` to ``not in`` ...),
+``and``/``or``, dropped ``not`` and unary minus, arithmetic and bitwise operator swaps, constants
+(integers +1 and -1, so every boundary moves both ways; ``True``/``False``; strings wrapped in
+``XX``), statements removed (replaced by ``pass``; ``return x`` becomes ``return None``), if/else
+branches swapped (a lone ``if`` gets its condition negated), and ``a if c else b`` swapped.
+
+Not mutated, because no test can tell the difference (see ``EXCLUDED`` for the rules):
+docstrings, imports, annotations and type aliases, decorators, ``assert`` statements, format
+specs, a bare ``return`` that ends a function, and the snippets in ``EQUIVALENT``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any
+
+EXCLUDED = {
+    "docstrings": "documentation only",
+    "imports": "removing one only fails at import time or changes nothing",
+    "annotations and type aliases": "annotations are never evaluated (from __future__ import annotations)",
+    "decorators": "cache sizes and dataclass flags: speed or invariants, not output",
+    "assert statements": "type-narrowing invariants; python -O drops them",
+    "format specs": "an f-string format spec wrapped in XX only fails to format",
+    "a bare return that ends a function": "removing it changes nothing",
+    "EQUIVALENT snippets": "listed one by one with the reason",
+}
+
+# (file suffix, text on the mutant's first line, regular expression its description must match,
+# reason): mutants that are equivalent by construction. Keep it short; give a reason for each.
+EQUIVALENT: list[tuple[str, str, str, str]] = [
+    ("krm_fn/cli.py", "gc.disable()", "", "garbage collection only changes speed"),
+    ("krm_fn/yamlio.py", "width=1 << 30", "", "any width above the longest line gives the same output"),
+    ("krm_fn/yamlio.py", "_PLAIN_IS_STR.get(data)", "", "a memo of the resolver's verdict: speed only"),
+    ("krm_fn/yamlio.py", "plain = _PLAIN_IS_STR[data] = resolved == _STR", "^remove ",
+     "removing the memo store; speed only"),
+    ("krm_fn/plugin.py", "sys.version_info >= (3, 11)", r"^constant (3 -> 2|11 -> 10)|^'>=' -> '>'",
+     "the same answer on every Python from 3.11 on"),
+    ("krm_fn/plugin.py", "timeout=60", r"^constant 60 -> (59|61) \(timeout=\)$", "a minute, give or take a second"),
+    ("krm_fn/plugin.py", "text=True", r"\(text=\)$", "the check's output is never read, as text or bytes"),
+    ("krm_fn/plugin.py", 'API_VERSION.partition("/")', r"^constant '/'",
+     "no '/' found: the version part is empty and pathlib drops the empty component"),
+    ("krm_fn/plugin.py", 'if len(argv) > 1 or (argv and argv[0].startswith("-"))', r"^constant 0 -> -1$",
+     "argv[-1] is argv[0] when argv has one element"),
+    ("krm_fn/plugin.py", "argv[0] if argv else default_dir()", r"^constant 0 -> -1$",
+     "argv has at most one element here"),
+    ("krm_fn/plugin.py", 'return ""', r"^return None", "the caller only tests the problem's truth"),
+    ("krm_fn/plugin.py", 'prefix=f".{target.name}."', r"^constant '\.'",
+     "the temporary file's name is gone once it is renamed"),
+    ("krm_fn/cli.py", 'elif len(args) == 1 and not args[0].startswith("-")', r"^constant 0 -> -1$",
+     "args[-1] is args[0] in a list of one"),
+    ("krm_fn/cli.py", 'with open(args[0], encoding="utf-8-sig") as f', r"^constant 0 -> -1$",
+     "args[-1] is args[0] in a list of one"),
+    ("krm_fn/cli.py", "cannot read config file {args[0]}", r"^constant 0 -> -1$",
+     "args[-1] is args[0] in a list of one"),
+]
+
+_CMP_SWAP: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+}
+_BIN_SWAP: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
+    ast.Mod: ast.Mult, ast.Pow: ast.Mult, ast.LShift: ast.RShift, ast.RShift: ast.LShift,
+    ast.BitOr: ast.BitAnd, ast.BitAnd: ast.BitOr, ast.BitXor: ast.BitOr,
+}
+_SYMBOL = {
+    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
+    ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^",
+}
+_REMOVABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Raise, ast.Delete,
+              ast.Continue, ast.Break, ast.If, ast.For, ast.While, ast.With)
+_BODIES = ("body", "orelse", "finalbody")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One mutant: its number in the file, where it is, and what it changes."""
+
+    index: int
+    line: int
+    end_line: int
+    description: str
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node).splitlines()[0]
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(
+        stmt.value.value, str)
+
+
+def _is_type_expression(node: ast.expr) -> bool:
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return True
+    if isinstance(node, ast.Subscript):
+        return _is_type_expression(node.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _is_type_expression(node.left) and _is_type_expression(node.right)
+    return False
+
+
+class _Walker(ast.NodeTransformer):
+    """Visits every mutation site in source order; lists them, or applies the one numbered ``target``."""
+
+    def __init__(self, lines: list[str], equivalent: list[tuple[str, str]], target: int | None = None) -> None:
+        self.lines = lines
+        self.equivalent = equivalent
+        self.target = target
+        self.count = 0
+        self.found: list[Mutant] = []
+        self.applied: Mutant | None = None
+        self.keyword: ast.keyword | None = None
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def _offer(self, node: ast.AST, description: str) -> bool:
+        """Register one mutant of ``node``; True if it is the one to apply now."""
+        line = getattr(node, "lineno", 0)
+        end = getattr(node, "end_lineno", line) or line
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if any(snippet in text and re.search(pattern, description) for snippet, pattern in self.equivalent):
+            return False
+        mutant = Mutant(self.count, line, end, description)
+        self.count += 1
+        if self.target is None:
+            self.found.append(mutant)
+            return False
+        if mutant.index == self.target:
+            self.applied = mutant
+            return True
+        return False
+
+    def _done(self) -> bool:
+        return self.applied is not None
+
+    # --- statements ----------------------------------------------------------------------
+
+    def _body(self, stmts: list[ast.stmt], in_function: bool) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for i, stmt in enumerate(stmts):
+            if self._done() or _is_docstring(stmt):
+                out.append(stmt)
+                continue
+            replaced = self._remove(stmt, last_in_function=in_function and i == len(stmts) - 1)
+            if replaced is not None:
+                out.append(replaced)
+                continue
+            new = self.visit(stmt)
+            out.append(new if isinstance(new, ast.stmt) else stmt)
+        return out
+
+    def _remove(self, stmt: ast.stmt, last_in_function: bool) -> ast.stmt | None:
+        if not isinstance(stmt, _REMOVABLE) or _is_docstring(stmt):
+            return None
+        if isinstance(stmt, ast.Return):
+            if stmt.value is None and last_in_function:
+                return None
+            if stmt.value is not None and not (isinstance(stmt.value, ast.Constant) and stmt.value.value is None):
+                if self._offer(stmt, f"return None instead of {_short(stmt)}"):
+                    return ast.copy_location(ast.Return(value=ast.Constant(value=None)), stmt)
+                return None
+        if self._offer(stmt, f"remove {_short(stmt)}"):
+            return ast.copy_location(ast.Pass(), stmt)
+        return None
+
+    def _visit_block(self, node: ast.AST, in_function: bool) -> ast.AST:
+        for name in _BODIES:
+            stmts = getattr(node, name, None)
+            if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
+                setattr(node, name, self._body(stmts, in_function and name == "body"))
+        return node
+
+    def visit_Module(self, node: ast.Module) -> ast.AST:
+        node.body = self._module_body(node.body)
+        return node
+
+    def _module_body(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out = []
+        for stmt in stmts:
+            alias = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None and (
+                _is_type_expression(stmt.value))
+            if alias or self._done():
+                out.append(stmt)
+                continue
+            out.extend(self._body([stmt], in_function=False))
+        return out
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        # defaults are visited (they are values); annotations, returns and decorators are not
+        self._visit_arguments(node.args)
+        return self._visit_block(node, in_function=True)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:
+        self._visit_arguments(node.args)
+        return self._visit_block(node, in_function=True)
+
+    def _visit_arguments(self, args: ast.arguments) -> None:
+        args.defaults = [self.visit(d) for d in args.defaults]
+        args.kw_defaults = [self.visit(d) if d is not None else None for d in args.kw_defaults]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        body = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                if not self._done():
+                    stmt.value = self.visit(stmt.value)  # a field default: a value, the annotation is not
+                body.append(stmt)
+            else:
+                body.extend(self._body([stmt], in_function=False))
+        node.body = body
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        if node.value is not None:
+            node.value = self.visit(node.value)
+        return node
+
+    def visit_Import(self, node: ast.Import) -> ast.AST:
+        return node
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        return node
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        return node
+
+    def visit_If(self, node: ast.If) -> ast.AST:
+        if node.orelse:
+            if self._offer(node, "swap the if and else branches"):
+                node.body, node.orelse = node.orelse, node.body
+                return node
+        elif self._offer(node, f"negate the condition of if {_short(node.test)}"):
+            node.test = ast.copy_location(ast.UnaryOp(op=ast.Not(), operand=node.test), node.test)
+            return node
+        node.test = self.visit(node.test)
+        return self._visit_block(node, in_function=False)
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        node.iter = self.visit(node.iter)
+        return self._visit_block(node, in_function=False)
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        node.test = self.visit(node.test)
+        return self._visit_block(node, in_function=False)
+
+    def visit_With(self, node: ast.With) -> ast.AST:
+        for item in node.items:
+            item.context_expr = self.visit(item.context_expr)
+        return self._visit_block(node, in_function=False)
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        node.body = self._body(node.body, in_function=False)
+        for handler in node.handlers:
+            handler.body = self._body(handler.body, in_function=False)
+        node.orelse = self._body(node.orelse, in_function=False)
+        node.finalbody = self._body(node.finalbody, in_function=False)
+        return node
+
+    # --- expressions ---------------------------------------------------------------------
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        if self._offer(node, f"swap the branches of {_short(node)}"):
+            node.body, node.orelse = node.orelse, node.body
+            return node
+        return self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        for i, op in enumerate(node.ops):
+            new = _CMP_SWAP[type(op)]
+            if self._offer(node, f"'{_SYMBOL[type(op)]}' -> '{_SYMBOL[new]}' in {_short(node)}"):
+                node.ops = [*node.ops[:i], new(), *node.ops[i + 1:]]
+                return node
+        return self.generic_visit(node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        old, new = ("and", "or") if isinstance(node.op, ast.And) else ("or", "and")
+        if self._offer(node, f"'{old}' -> '{new}' in {_short(node)}"):
+            node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+            return node
+        return self.generic_visit(node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        symbol = "not" if isinstance(node.op, ast.Not) else "-"
+        if isinstance(node.op, (ast.Not, ast.USub)) and self._offer(node, f"drop the '{symbol}' of {_short(node)}"):
+            return node.operand
+        return self.generic_visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        new = _BIN_SWAP.get(type(node.op))
+        if new is not None and self._offer(node, f"'{_SYMBOL[type(node.op)]}' -> '{_SYMBOL[new]}' in "
+                                                 f"{_short(node)}"):
+            node.op = new()
+            return node
+        return self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        new = _BIN_SWAP.get(type(node.op))
+        if new is not None and self._offer(node, f"'{_SYMBOL[type(node.op)]}=' -> '{_SYMBOL[new]}=' in "
+                                                 f"{_short(node)}"):
+            node.op = new()
+            return node
+        node.value = self.visit(node.value)
+        return node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        values = []
+        for v in node.values:
+            if isinstance(v, ast.FormattedValue):
+                v.value = self.visit(v.value)  # the format spec is not mutated
+                values.append(v)
+            else:
+                values.append(self.visit(v))
+        node.values = values
+        return node
+
+    def visit_keyword(self, node: ast.keyword) -> ast.AST:
+        outer, self.keyword = self.keyword, node
+        node.value = self.visit(node.value)
+        self.keyword = outer
+        return node
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        value = node.value
+        replacements: list[tuple[Any, str]] = []
+        if isinstance(value, bool):
+            replacements = [(not value, f"{value} -> {not value}")]
+        elif isinstance(value, int):
+            replacements = [(value + 1, f"{value} -> {value + 1}"), (value - 1, f"{value} -> {value - 1}")]
+        elif isinstance(value, float):
+            replacements = [(value + 1, f"{value} -> {value + 1}")]
+        elif isinstance(value, str):
+            new = f"XX{value}XX"
+            replacements = [(new, f"{_short(node)} -> {new!r}"[:90])]
+        where = f" ({self.keyword.arg}=)" if self.keyword is not None and self.keyword.value is node else ""
+        for new_value, description in replacements:
+            if self._offer(node, f"constant {description}{where}"):
+                return ast.copy_location(ast.Constant(value=new_value), node)
+        return node
+
+
+def _equivalent_snippets(path: str) -> list[tuple[str, str]]:
+    return [(snippet, pattern) for suffix, snippet, pattern, _ in EQUIVALENT if path.endswith(suffix)]
+
+
+def list_mutants(source: str, path: str = "") -> list[Mutant]:
+    """Every mutant of ``source``, numbered from 0 in source order."""
+    walker = _Walker(source.splitlines(), _equivalent_snippets(path))
+    walker.visit(ast.parse(source))
+    return walker.found
+
+
+def mutate(source: str, index: int, path: str = "") -> tuple[ast.Module, Mutant]:
+    """The module with mutant ``index`` applied (``path`` selects the ``EQUIVALENT`` entries)."""
+    tree = ast.parse(source)
+    walker = _Walker(source.splitlines(), _equivalent_snippets(path), target=index)
+    new = walker.visit(tree)
+    if walker.applied is None:
+        raise IndexError(f"no mutant {index} in {path or 'source'} ({walker.count} mutants)")
+    assert isinstance(new, ast.Module)
+    return ast.fix_missing_locations(new), walker.applied
+
+
+def mutated_code(source: str, index: int, path: str) -> tuple[Any, Mutant]:
+    """The code object of the mutated module, compiled under its real file name."""
+    tree, mutant = mutate(source, index, path)
+    return compile(tree, path, "exec", dont_inherit=True), mutant

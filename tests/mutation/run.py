@@ -1,0 +1,747 @@
+"""Mutation testing of krm_fn: how many mutants of each module its own tests kill.
+
+    python -m tests.mutation [--module cli ...] [--sample N] [--seed S] [--jobs J] [--survivors]
+
+For each module ``krm_fn/<name>.py`` the tests are the mirror file ``tests/test_<name>.py`` (if
+there is one) plus the fixed end-to-end set ``FIXED``. A module server (a forked process) imports
+the code and collects those tests once, tracing which lines of the module run at import. A
+baseline run of the tests, traced, records which test executes which line. Then every mutant
+(``mutants.py``), or a seeded sample of N per module, runs in a child forked from the server:
+
+- a mutant on a line that neither the import nor any test executes survives without a run
+  ("not covered");
+- a mutant inside a function swaps that function's code object in the loaded module; the tests
+  that executed its lines run, the first failure stops the run;
+- a mutant on a line that runs at import (module constants, class bodies, defaults) runs in a
+  fresh process that imports the mutated module, with every selected test;
+- a failing or erroring run kills the mutant, a passing run lets it survive; a run slower than
+  ``--timeout-factor`` times the traced baseline (at least 20 s) kills it ("timeout"), as does a
+  child that dies without reporting (a crash, the memory limit of 4 GiB).
+
+Tests that run the program in a subprocess see the original code, not the mutant: only
+in-process tests can kill mutants. The score of a module is killed / (killed + survived); the
+overall score weighs each module's score by its number of mutants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import types
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .mutants import Mutant, list_mutants, mutated_code
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "krm_fn"
+FIXED = ("tests/test_cases.py", "tests/test_fidelity.py")
+SKIPPED_MODULES = ("__main__.py",)  # runs only as ``python -m krm_fn``, in a subprocess
+MEMORY_LIMIT = 4 << 30
+MIN_TIMEOUT = 20.0
+IMPORT = "<import>"  # lines run while the module is imported and the tests collected
+# imported once in the parent, so that each forked process starts with them loaded
+PRELOAD = ("pytest", "_pytest.python", "_pytest.capture", "hypothesis", "hypothesis.strategies", "yaml",
+           "pydantic", "jsonschema", "referencing", "cel", "kubernetes_validate", "tests.support.schemas")
+PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-o", "addopts=", "--no-header", "-W", "ignore", "--capture=sys")
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str  # killed | timeout | survived | uncovered
+    detail: str = ""
+    seconds: float = 0.0
+    killer: str = ""
+
+    @property
+    def killed(self) -> bool:
+        return self.status in ("killed", "timeout")
+
+
+@dataclass
+class Baseline:
+    lines: dict[str, set[int]]  # test id (or IMPORT) -> lines of the module it executed
+    order: list[str]  # test ids in run order
+    files: dict[str, str] = field(default_factory=dict)  # test id -> its file
+    seconds: float = 0.0
+
+
+def module_files(root: Path = ROOT) -> list[Path]:
+    return sorted(p for p in (root / PACKAGE).rglob("*.py") if p.name not in SKIPPED_MODULES)
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def mirror_tests(path: Path, root: Path = ROOT) -> list[str]:
+    """``krm_fn/a/b.py`` -> ``tests/a/test_b.py``, if it exists."""
+    rel = path.relative_to(root / PACKAGE)
+    stem = "init" if rel.stem == "__init__" else rel.stem
+    candidate = root / "tests" / rel.parent / f"test_{stem}.py"
+    return [str(candidate.relative_to(root))] if candidate.exists() else []
+
+
+def resolve_modules(names: Sequence[str], root: Path = ROOT) -> list[Path]:
+    files = module_files(root)
+    if not names:
+        return files
+    out = []
+    for name in names:
+        key = name.removesuffix(".py").replace("/", ".").removeprefix(f"{PACKAGE}.")
+        key = PACKAGE if key == "__init__" else key
+        match = [p for p in files if module_name(p, root) in (f"{PACKAGE}.{key}", key)]
+        if not match:
+            raise SystemExit(f"no module {name!r} under {PACKAGE}/ (have: "
+                             f"{', '.join(module_name(p, root) for p in files)})")
+        out += match
+    return out
+
+
+def sample(mutants: list[Mutant], n: int | None, seed: int) -> list[Mutant]:
+    if n is None or n >= len(mutants):
+        return mutants
+    return sorted(random.Random(seed).sample(mutants, n), key=lambda m: m.index)
+
+
+# --- processes ---------------------------------------------------------------------------
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this child when the process that forked it dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _isolate(log: str) -> None:
+    """In a fresh child: own process group, memory limit, no stdin, output to ``log``."""
+    _die_with_parent()
+    os.setpgid(0, 0)
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+
+
+def _sandbox(scratch: str) -> None:
+    home = os.path.join(scratch, "home")
+    os.makedirs(os.path.join(home, "cwd"))
+    for key in ("KUSTOMIZE_PLUGIN_HOME", "XDG_CONFIG_HOME"):
+        os.environ.pop(key, None)
+    os.environ["HOME"] = home
+    os.chdir(os.path.join(home, "cwd"))
+
+
+def _finish(report: str, data: dict[str, Any] | None) -> None:
+    """Write ``data`` to ``report`` and end the process at once (no cleanup, no atexit)."""
+    try:
+        if data is not None:
+            with open(report + ".tmp", "w") as f:
+                json.dump(data, f)
+            os.replace(report + ".tmp", report)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(0)
+
+
+@dataclass
+class _Job:
+    pid: int
+    key: Any
+    report: str
+    started: float
+    deadline: float
+    scratch: str = ""
+
+
+class _Pool:
+    """At most ``jobs`` forked children at a time, each killed at its deadline."""
+
+    def __init__(self, jobs: int, workdir: str) -> None:
+        self.jobs, self.workdir = jobs, workdir
+        self.serial = 0
+        self.running: list[_Job] = []
+
+    def spawn(self, key: Any, body: Callable[[str, str], None], timeout: float, sandbox: bool = True) -> _Job:
+        """Fork a child that runs ``body(report, scratch)`` with its output in a log file.
+
+        In a sandbox the child's working directory and home are in its scratch directory, so a
+        mutant that writes where it should not (a plugin installed into ``./b`` or ``~/.config``)
+        writes there.
+        """
+        self.serial += 1
+        base = os.path.join(self.workdir, f"{os.getpid()}-{self.serial}")
+        report, scratch = base + ".json", base + ".d"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            data: dict[str, Any] | None = None
+            try:
+                _isolate(base + ".log")
+                os.mkdir(scratch)
+                if sandbox:
+                    _sandbox(scratch)
+                body(report, scratch)
+            except BaseException:  # noqa: BLE001  the tool's own failure, not a mutant's: the parent stops
+                data = {"infra": traceback.format_exc()}
+            finally:
+                _finish(report, data)
+        now = time.monotonic()
+        job = _Job(pid, key, report, now, now + timeout, scratch)
+        self.running.append(job)
+        return job
+
+    def wait_any(self) -> Iterator[tuple[_Job, dict[str, Any] | None, str]]:
+        """Yield finished jobs: (job, its report or None, "done" | "timeout" | "died:<signal>")."""
+        while True:
+            for job in list(self.running):
+                done, status = os.waitpid(job.pid, os.WNOHANG)
+                if not done and time.monotonic() <= job.deadline:
+                    continue
+                self.running.remove(job)
+                how = "done"
+                if not done:
+                    _kill(job.pid)
+                    how = "timeout"
+                elif os.WIFSIGNALED(status):
+                    how = f"died:{os.WTERMSIG(status)}"
+                data = _read(job.report)
+                for leftover in (job.report, job.report[:-5] + ".log"):
+                    if os.path.exists(leftover):
+                        os.unlink(leftover)
+                shutil.rmtree(job.scratch, ignore_errors=True)
+                yield job, data, how
+                return
+            time.sleep(0.01)
+
+
+def _kill(pid: int) -> None:
+    """Kill a child we forked and whatever it started in its process group."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _read(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path) as f:
+            data: dict[str, Any] = json.load(f)
+            return data
+    except (OSError, ValueError):
+        return None
+
+
+# --- tracing ---------------------------------------------------------------------------
+
+class _LineTracer:
+    """Records the lines of one file executed, by the test that is running."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.current = IMPORT
+        self.lines: dict[str, set[int]] = {}
+
+    def _local(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.lines.setdefault(self.current, set()).add(frame.f_lineno)
+        return self._local
+
+    def _global(self, frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename == self.path:
+            self.lines.setdefault(self.current, set()).add(frame.f_lineno)
+            return self._local
+        return None
+
+    def start(self) -> None:
+        sys.settrace(self._global)
+        threading.settrace(self._global)
+
+    def stop(self) -> None:
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
+
+
+def _hypothesis_profile() -> None:
+    from hypothesis import Phase, settings
+
+    settings.register_profile("mutation", database=None, derandomize=True, deadline=None,
+                              phases=[p for p in Phase if p is not Phase.explain], print_blob=False)
+    settings.load_profile("mutation")
+
+
+# --- swapping a function's code in a loaded module ----------------------------------------
+
+def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _codes(const)
+
+
+def _shallow(code: types.CodeType) -> tuple[Any, ...]:
+    consts = tuple(c.co_qualname if isinstance(c, types.CodeType) else (type(c), c) for c in code.co_consts)
+    return (code.co_code, consts, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars)
+
+
+def _functions(module: types.ModuleType, path: str) -> dict[str, list[types.FunctionType]]:
+    """The function objects defined by ``module`` (methods and wrapped ones included), by qualname."""
+    found: dict[str, list[types.FunctionType]] = {}
+    seen: set[int] = set()
+
+    def add(obj: Any) -> None:
+        while hasattr(obj, "__wrapped__") and not isinstance(obj, types.FunctionType):
+            obj = obj.__wrapped__
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+        if isinstance(obj, property):
+            for f in (obj.fget, obj.fset, obj.fdel):
+                add(f)
+            return
+        if isinstance(obj, types.FunctionType) and obj.__code__.co_filename == path and id(obj) not in seen:
+            seen.add(id(obj))
+            found.setdefault(obj.__code__.co_qualname, []).append(obj)
+            add(getattr(obj, "__wrapped__", None))
+        elif isinstance(obj, type) and obj.__module__ == module.__name__ and id(obj) not in seen:
+            seen.add(id(obj))
+            for value in list(vars(obj).values()):
+                add(value)
+
+    for value in list(vars(module).values()):
+        add(value)
+    return found
+
+
+def swap_in(module: types.ModuleType, path: str, source: str, index: int) -> bool:
+    """Give the functions of a loaded module the code of mutant ``index``; False if not possible."""
+    original = compile(ast.parse(source), path, "exec", dont_inherit=True)
+    mutated, _ = mutated_code(source, index, path)
+    before = {c.co_qualname: c for c in _codes(original)}
+    after = {c.co_qualname: c for c in _codes(mutated)}
+    if before.keys() != after.keys():
+        return False
+    changed = [q for q in before if _shallow(before[q]) != _shallow(after[q])]
+    outermost = {q.split(".<locals>.")[0] for q in changed}
+    functions = _functions(module, path)
+    if not changed or not all(q in functions for q in outermost):
+        return False  # module level or class body: only a fresh import shows the mutant
+    try:
+        for q in outermost:
+            for f in functions[q]:
+                f.__code__ = after[q]
+    except ValueError:  # a different closure
+        return False
+    return True
+
+
+# --- running the selected tests of a collected session ------------------------------------
+
+def _run_items(items: Sequence[Any], stop_on_failure: bool,
+               on_test: Callable[[str], None] | None = None) -> list[str]:
+    """Run pytest items in this process; the ids of failures (the first only if ``stop_on_failure``)."""
+    from _pytest.runner import runtestprotocol
+
+    failed: list[str] = []
+    for i, item in enumerate(items):
+        if on_test:
+            on_test(item.nodeid)
+        nextitem = items[i + 1] if i + 1 < len(items) and not stop_on_failure else None
+        reports = runtestprotocol(item, log=False, nextitem=nextitem)
+        bad = [r for r in reports if r.failed]
+        if bad:
+            failed.append(f"{item.nodeid} ({bad[0].when})")
+            if stop_on_failure:
+                break
+    return failed
+
+
+def _own_basetemp(config: Any, scratch: str) -> None:
+    """Each child gets its own tmp_path root (children run at the same time)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None:
+        factory._basetemp = None
+        factory._given_basetemp = Path(scratch) / "tmp"
+
+
+class _KillOrder:
+    """Tests that killed earlier mutants run first: most mutants die in the first test."""
+
+    def __init__(self) -> None:
+        self.kills: dict[str, int] = {}
+
+    def record(self, killer: str) -> None:
+        if killer:
+            self.kills[killer] = self.kills.get(killer, 0) + 1
+
+    def sort(self, tests: list[str]) -> list[str]:
+        return sorted(tests, key=lambda t: -self.kills.get(t, 0))
+
+
+def _selection(m: Mutant, base: Baseline) -> list[str] | None:
+    """The tests that execute the mutant's lines, or None when its lines run at import."""
+    span = set(range(m.line, m.end_line + 1))
+    if span & base.lines.get(IMPORT, set()):
+        return None
+    return [t for t in base.order if span & base.lines.get(t, set())]
+
+
+def _verdict(m: Mutant, data: dict[str, Any] | None, how: str, seconds: float) -> Outcome:
+    if data is not None and "infra" in data:
+        raise SystemExit(f"the mutation tool failed on mutant #{m.index}:\n{data['infra']}")
+    if how == "timeout":
+        return Outcome(m, "timeout", f"no result after {seconds:.0f} s", seconds)
+    if data is None:
+        return Outcome(m, "killed", f"the test process died ({how})", seconds)
+    if data["failed"]:
+        killer = data["failed"][0].rsplit(" (", 1)[0]
+        return Outcome(m, "killed", data["failed"][0], seconds, killer)
+    return Outcome(m, "survived", f"{data['ran']} tests pass", seconds)
+
+
+class _Server:
+    """The pytest plugin of a module server: the baseline, then every in-function mutant."""
+
+    def __init__(self, job: ModuleJob, tracer: _LineTracer) -> None:
+        self.job, self.tracer = job, tracer
+        self.result: dict[str, Any] = {}
+
+    def pytest_configure(self, config: Any) -> None:
+        _hypothesis_profile()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: Any) -> bool:
+        self.tracer.stop()
+        try:
+            self._loop(session)
+        except BaseException:  # noqa: BLE001  the tool's own failure: reported, and the parent stops
+            self.result["infra"] = traceback.format_exc()
+        return True
+
+    def _loop(self, session: Any) -> None:
+        job = self.job
+        items = {it.nodeid: it for it in session.items}
+        import_lines = self.tracer.lines.get(IMPORT, set())
+        pool = _Pool(job.jobs, job.workdir)
+
+        def baseline(report: str, scratch: str) -> None:
+            _own_basetemp(session.config, scratch)
+            tracer = _LineTracer(job.path)
+            tracer.start()
+            started = time.monotonic()
+            order: list[str] = []
+
+            def on_test(nodeid: str) -> None:
+                tracer.current = nodeid
+                order.append(nodeid)
+
+            failed = _run_items(session.items, stop_on_failure=False, on_test=on_test)
+            tracer.stop()
+            _finish(report, {"failed": failed, "order": order, "seconds": time.monotonic() - started,
+                             "lines": {k: sorted(v) for k, v in tracer.lines.items()}})
+
+        pool.spawn("baseline", baseline, 900)
+        ((_, data, how),) = list(pool.wait_any())
+        if data is None or data["failed"]:
+            self.result = {"error": f"the tests fail without any mutant ({how}): "
+                                    f"{(data or {}).get('failed', [])[:3]}"}
+            return
+        lines = {k: set(v) for k, v in data["lines"].items()}
+        lines[IMPORT] = lines.get(IMPORT, set()) | import_lines
+        files = {nodeid: str(Path(it.path).relative_to(ROOT)) for nodeid, it in items.items()}
+        base = Baseline(lines, data["order"], files, data["seconds"])
+        self.result["baseline"] = {"lines": {k: sorted(v) for k, v in lines.items()}, "order": base.order,
+                                   "files": files, "seconds": base.seconds}
+        timeout = max(MIN_TIMEOUT, job.timeout_factor * base.seconds)
+        module = sys.modules[job.name]
+        order = _KillOrder()
+        outcomes: list[dict[str, Any]] = []
+        fresh: list[int] = []
+        queue: list[tuple[Mutant, list[str]]] = []
+        for m in job.mutants:
+            selected = _selection(m, base)
+            if selected is None:
+                fresh.append(m.index)
+            elif not selected:
+                outcomes.append(_outcome_json(Outcome(m, "uncovered", "no test executes this line")))
+            else:
+                queue.append((m, selected))
+
+        def mutant_body(m: Mutant, selected: list[str]) -> Callable[[str, str], None]:
+            def body(report: str, scratch: str) -> None:
+                _own_basetemp(session.config, scratch)
+                if not swap_in(module, job.path, job.source, m.index):
+                    _finish(report, {"fresh": True})
+                run = [items[t] for t in order.sort(selected)]
+                _finish(report, {"failed": _run_items(run, stop_on_failure=True), "ran": len(run)})
+            return body
+
+        while queue or pool.running:
+            while queue and len(pool.running) < job.jobs:
+                m, selected = queue.pop(0)
+                pool.spawn(m, mutant_body(m, selected), timeout)
+            for child, data, how in pool.wait_any():
+                if data is not None and data.get("fresh"):
+                    fresh.append(child.key.index)
+                    continue
+                outcome = _verdict(child.key, data, how, time.monotonic() - child.started)
+                order.record(outcome.killer)
+                outcomes.append(_outcome_json(outcome))
+        self.result.update({"outcomes": outcomes, "fresh": sorted(fresh), "kills": order.kills})
+
+
+def _outcome_json(o: Outcome) -> dict[str, Any]:
+    return {"index": o.mutant.index, "status": o.status, "detail": o.detail, "seconds": round(o.seconds, 2),
+            "killer": o.killer}
+
+
+@dataclass
+class ModuleJob:
+    name: str
+    path: str
+    source: str
+    tests: list[str]
+    mutants: list[Mutant]
+    jobs: int
+    timeout_factor: float
+    workdir: str
+
+
+def _serve(job: ModuleJob, report: str, scratch: str) -> None:
+    """A module server: import, collect (traced), then the baseline and the in-function mutants."""
+    tracer = _LineTracer(job.path)
+    server = _Server(job, tracer)
+    tracer.start()
+    rc = pytest.main([*PYTEST_ARGS, *job.tests], plugins=[server])
+    tracer.stop()
+    if not server.result:
+        server.result = {"error": f"pytest could not collect {' '.join(job.tests)} (exit code {rc})"}
+    _finish(report, server.result)
+
+
+# --- mutants that need a fresh import ------------------------------------------------------
+
+class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves the mutated code object for one module name."""
+
+    def __init__(self, name: str, path: str, code: Any) -> None:
+        self.name, self.path, self.code = name, path, code
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        package = [os.path.dirname(self.path)] if self.path.endswith("__init__.py") else None
+        return importlib.util.spec_from_file_location(fullname, self.path, loader=self,
+                                                      submodule_search_locations=package)
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        exec(self.code, module.__dict__)  # noqa: S102  the mutant, compiled from our own source
+
+
+class _Select:
+    """pytest plugin of a fresh run: only the given tests, in the given order, first failure stops."""
+
+    def __init__(self, selected: list[str]) -> None:
+        self.selected = selected
+        self.failed: list[str] = []
+        self.ran = 0
+
+    def pytest_configure(self, config: Any) -> None:
+        _hypothesis_profile()
+
+    def pytest_collection_modifyitems(self, session: Any, config: Any, items: list[Any]) -> None:
+        rank = {nodeid: i for i, nodeid in enumerate(self.selected)}
+        keep = sorted((it for it in items if it.nodeid in rank), key=lambda it: rank[it.nodeid])
+        dropped = [it for it in items if it.nodeid not in rank]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    def pytest_runtest_setup(self, item: Any) -> None:
+        self.ran += 1
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed:
+            self.failed.append(f"{report.nodeid} ({report.when})")
+
+
+def _fresh_body(job: ModuleJob, m: Mutant, selected: list[str], files: list[str]) -> Callable[[str, str], None]:
+    def body(report: str, scratch: str) -> None:
+        code, _ = mutated_code(job.source, m.index, job.path)
+        sys.meta_path.insert(0, _MutantFinder(job.name, job.path, code))
+        plugin = _Select(selected)
+        rc = pytest.main([*PYTEST_ARGS, "-x", "--basetemp", os.path.join(scratch, "tmp"), *files],
+                         plugins=[plugin])
+        failed = plugin.failed or ([] if rc in (0, 5) else [f"pytest exit code {int(rc)}"])
+        _finish(report, {"failed": failed, "ran": plugin.ran})
+    return body
+
+
+# --- the parent -------------------------------------------------------------------------
+
+def _preload() -> None:
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    leaked = [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]
+    if leaked:
+        raise SystemExit(f"the preloaded modules imported {', '.join(leaked)}: a child would not see its mutant")
+
+
+def run_module(job: ModuleJob, on_outcome: Callable[[Outcome], None]) -> tuple[list[Outcome], float]:
+    """Every mutant of one module: the server's, then the fresh ones. Returns the baseline time too."""
+    pool = _Pool(1, job.workdir)
+    pool.spawn("server", lambda report, scratch: _serve(job, report, scratch), 24 * 3600, sandbox=False)
+    ((_, result, how),) = list(pool.wait_any())
+    if result is not None and "infra" in result:
+        raise SystemExit(f"{job.name}: the module server failed:\n{result['infra']}")
+    if result is None or "error" in result:
+        raise SystemExit(f"{job.name}: {(result or {}).get('error') or f'the module server died ({how})'}")
+    by_index = {m.index: m for m in job.mutants}
+    outcomes = []
+    for o in result["outcomes"]:
+        outcome = Outcome(by_index[o["index"]], o["status"], o["detail"], o["seconds"], o["killer"])
+        outcomes.append(outcome)
+        on_outcome(outcome)
+    b = result["baseline"]
+    base = Baseline({k: set(v) for k, v in b["lines"].items()}, b["order"], b["files"], b["seconds"])
+    order = _KillOrder()
+    order.kills = dict(result["kills"])
+    timeout = max(MIN_TIMEOUT, job.timeout_factor * base.seconds) + 10  # + import and collection
+    queue = [by_index[i] for i in result["fresh"]]
+    fresh_pool = _Pool(job.jobs, job.workdir)
+    while queue or fresh_pool.running:
+        while queue and len(fresh_pool.running) < job.jobs:
+            m = queue.pop(0)
+            selected = _selection(m, base)
+            selected = order.sort(list(base.order) if selected is None or not selected else selected)
+            files = sorted({str(ROOT / base.files[t]) for t in selected})
+            fresh_pool.spawn(m, _fresh_body(job, m, selected, files), timeout)
+        for child, data, how in fresh_pool.wait_any():
+            outcome = _verdict(child.key, data, how, time.monotonic() - child.started)
+            order.record(outcome.killer)
+            outcomes.append(outcome)
+            on_outcome(outcome)
+    return sorted(outcomes, key=lambda o: o.mutant.index), base.seconds
+
+
+@dataclass
+class ModuleScore:
+    module: str
+    total: int
+    outcomes: list[Outcome]
+
+    @property
+    def killed(self) -> int:
+        return sum(o.killed for o in self.outcomes)
+
+    @property
+    def score(self) -> float:
+        return 100.0 * self.killed / len(self.outcomes) if self.outcomes else 100.0
+
+
+def overall(scores: list[ModuleScore]) -> float:
+    weight = sum(s.total for s in scores if s.outcomes)
+    return sum(s.score * s.total for s in scores if s.outcomes) / weight if weight else 100.0
+
+
+def table(scores: list[ModuleScore]) -> str:
+    rows = ["| module | mutants | run | killed | timeout | survived | not covered | score |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in scores:
+        count = {k: sum(o.status == k for o in s.outcomes) for k in ("killed", "timeout", "survived", "uncovered")}
+        rows.append(f"| {s.module} | {s.total} | {len(s.outcomes)} | {count['killed']} | {count['timeout']} | "
+                    f"{count['survived']} | {count['uncovered']} | {s.score:.1f} % |")
+    return "\n".join(rows) + f"\n\noverall: {overall(scores):.1f} %\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", default=[], help="a module of krm_fn (repeatable)")
+    parser.add_argument("--sample", type=int, default=None, metavar="N", help="at most N mutants per module")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at the same time (default 2)")
+    parser.add_argument("--timeout-factor", type=float, default=4.0,
+                        help="a mutant's run may take this many times the traced baseline (default 4)")
+    parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
+    parser.add_argument("--json", metavar="FILE", help="write every outcome to FILE")
+    args = parser.parse_args(argv)
+
+    os.chdir(ROOT)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    paths = resolve_modules(args.module)
+    _preload()
+    started = time.monotonic()
+    scores: list[ModuleScore] = []
+    with tempfile.TemporaryDirectory(prefix="mutation-") as workdir:
+        for path in paths:
+            source = path.read_text()
+            all_mutants = list_mutants(source, str(path))
+            tests = [*mirror_tests(path), *(t for t in FIXED if (ROOT / t).exists())]
+            job = ModuleJob(module_name(path), str(path), source, tests, sample(all_mutants, args.sample, args.seed),
+                            args.jobs, args.timeout_factor, workdir)
+            print(f"{job.name}: {len(job.mutants)} of {len(all_mutants)} mutants; tests {' '.join(tests)}",
+                  flush=True)
+
+            def report(o: Outcome, path: Path = path, source: str = source) -> None:
+                if o.status in ("survived", "uncovered") and args.survivors:
+                    line = source.splitlines()[o.mutant.line - 1].strip()
+                    print(f"  {o.status}: {path.relative_to(ROOT)}:{o.mutant.line} #{o.mutant.index} "
+                          f"{o.mutant.description}\n      {line}", flush=True)
+
+            module_started = time.monotonic()
+            outcomes, baseline = run_module(job, report)
+            scores.append(ModuleScore(job.name, len(all_mutants), outcomes))
+            print(f"  {scores[-1].score:.1f} % killed ({scores[-1].killed}/{len(outcomes)}) in "
+                  f"{time.monotonic() - module_started:.0f} s (traced baseline {baseline:.1f} s)", flush=True)
+    print()
+    print(table(scores), end="")
+    print(f"{sum(len(s.outcomes) for s in scores)} mutants in {time.monotonic() - started:.0f} s "
+          f"(--jobs {args.jobs}{f', --sample {args.sample} --seed {args.seed}' if args.sample else ''})")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump([{"module": s.module, "index": o.mutant.index, "line": o.mutant.line,
+                        "description": o.mutant.description, "status": o.status, "detail": o.detail,
+                        "killer": o.killer, "seconds": round(o.seconds, 2)} for s in scores for o in s.outcomes],
+                      f, indent=1)
+    return 0
