@@ -7,6 +7,7 @@ import shlex
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,85 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str]) -> No
 def test_help_through_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["install-kustomize-plugin", "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: modelservice-fn install-kustomize-plugin [DIR]")
+
+
+def test_the_script_runs_python_with_a_safe_path_from_3_11_on() -> None:
+    words = shlex.split(plugin.script("/usr/bin/python3").splitlines()[1])
+    expected = ["exec", "/usr/bin/python3", "-m", "krm_fn", "$@"]
+    if sys.version_info >= (3, 11):
+        expected.insert(2, "-P")
+    assert words == expected
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_wins_over_other_arguments(capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: str) -> None:
+    code, out, err = install(capsys, str(tmp_path / "plugins"), flag)
+    assert (code, err) == (0, "")
+    assert out == plugin.USAGE and out.startswith("usage: modelservice-fn install-kustomize-plugin [DIR]\n")
+    assert not (tmp_path / "plugins").exists()
+
+
+@pytest.mark.parametrize("argv", [["a", "b"], ["--force"], ["-"]])
+def test_usage_errors_exactly(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              argv: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = install(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err == (f"modelservice-fn install-kustomize-plugin: unexpected arguments {' '.join(argv)!r} "
+                   "(see --help)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cannot_write_exactly(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    code, out, err = install(capsys, str(tmp_path / "file"))
+    assert (code, out) == (1, "")
+    assert err == f"modelservice-fn: cannot install {tmp_path / 'file' / LAYOUT}: Not a directory\n"
+
+
+def test_a_failed_install_is_reported_and_leaves_no_temporary_file(capsys: pytest.CaptureFixture[str],
+                                                                   tmp_path: Path) -> None:
+    target = tmp_path / LAYOUT
+    target.mkdir(parents=True)  # the plugin's own path is a directory: the final rename fails
+    code, out, err = install(capsys, str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == f"modelservice-fn: cannot install {target}: Is a directory\n"
+    assert [p.name for p in target.parent.iterdir()] == ["EPPConfig"]
+    assert target.is_dir() and list(target.iterdir()) == []
+
+
+def test_an_interrupted_write_removes_the_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def chmod(path: str, mode: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "chmod", chmod)
+    target = tmp_path / LAYOUT
+    with pytest.raises(KeyboardInterrupt):
+        plugin.main([str(tmp_path)])
+    assert list(target.parent.iterdir()) == []
+
+
+def test_an_interpreter_that_cannot_import_the_package_is_refused_exactly(
+        capfd: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "python3"
+    fake.write_text("#!/bin/sh\necho noise on stdout\necho noise on stderr >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    code = plugin.main([str(tmp_path / "plugins")])
+    out, err = capfd.readouterr()
+    assert (code, out) == (1, "")
+    assert err == (f"modelservice-fn: {fake} cannot import krm_fn outside the source tree; install the project "
+                   "first (pip install .)\n")
+
+
+def test_the_import_check_runs_outside_the_working_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A krm_fn package in the working directory must not make a broken installation look fine."""
+    fake = tmp_path / "python3"
+    fake.write_text(f'#!/bin/sh\n[ "$(pwd)" = "{tempfile.gettempdir()}" ] || exit 0\n'
+                    'case "$*" in *-c*"import krm_fn"*) exit 1;; esac\nexit 0\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = install(capsys, str(tmp_path / "plugins"))
+    assert code == 1 and "cannot import krm_fn outside the source tree" in err
