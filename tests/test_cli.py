@@ -269,13 +269,10 @@ def test_legacy_mode_errors_exit_1_with_nothing_on_stdout(main: Callable[..., Ou
                                '"google", "cpu"\n')
 
 
-@pytest.mark.parametrize(("name", "reason"), [("missing.yaml", "No such file or directory"),
-                                              (".", "Is a directory")])
-def test_legacy_mode_config_that_cannot_be_read(main: Callable[..., Outcome], tmp_path: Path, name: str,
-                                                reason: str) -> None:
-    path = tmp_path / name
+def test_legacy_mode_config_that_cannot_be_read(main: Callable[..., Outcome], tmp_path: Path) -> None:
+    path = tmp_path / "missing.yaml"
     r = main(str(path), stdin=STREAM)
-    assert r == Outcome(1, "", f"modelservice-fn: cannot read config file {path}: {reason}\n")
+    assert r == Outcome(1, "", f"modelservice-fn: cannot read config file {path}: No such file or directory\n")
 
 
 def test_legacy_mode_stdin_that_is_not_utf8(main: Callable[..., Outcome], tmp_path: Path) -> None:
