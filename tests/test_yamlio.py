@@ -120,3 +120,238 @@ def test_large_int_paths_name_keys_and_values() -> None:
     assert yamlio.large_int_paths(value) == ["spec.a[1]", f"spec.m[{BIG}]", "top"]
     assert yamlio.large_int_paths({"a": [1, "2"]}) == []
     assert big == yamlio.LargeInt(BIG) and big != 1 and big != BIG and len({big, yamlio.LargeInt(BIG)}) == 1
+
+
+# --- resolution at the edges -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Null", None), ("NULL", None), ("True", True), ("TRUE", True), ("FALSE", False), ("false", False),
+    (".Inf", math.inf), (".INF", math.inf), ("+.inf", math.inf), ("+.Inf", math.inf), ("+.INF", math.inf),
+    ("-.inf", -math.inf), ("-.Inf", -math.inf), ("-.INF", -math.inf),
+    ("0o", "0o"), ("0o7", 7), ("0o8", "0o8"), ("0x", "0x"), ("0xff", 255), ("0xFF", 255), ("0xX", "0xX"),
+    ("0xg", "0xg"), ("+12", 12), ("1.", 1.0), (".5", 0.5), ("-1e-3", -0.001), ("nothing", "nothing"),
+    ("tru", "tru"), ("~~", "~~"), ("+", "+"), (".", "."),
+])
+def test_every_spelling_of_the_core_schema(text: str, value: object) -> None:
+    (doc,) = yamlio.read_documents(f"k: {text}\n")
+    assert doc.value == {"k": value} and type(doc.value["k"]) is type(value)
+
+
+@pytest.mark.parametrize("text", [".nan", ".NaN", ".NAN"])
+def test_not_a_number(text: str) -> None:
+    (doc,) = yamlio.read_documents(f"k: {text}\n")
+    assert math.isnan(doc.value["k"])
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("!!float 1", 1.0), ("!!float 1.5", 1.5), ("!!int 1", 1), ("!!int 0x10", 16), ("!!bool true", True),
+    ("!!bool False", False), ("!!null ~", None), ("!!null null", None), ("!!str true", "true"),
+    ("!local 12", 12), ("!local '12'", "12"), ("!local x", "x"),
+])
+def test_explicit_tags(text: str, value: object) -> None:
+    (doc,) = yamlio.read_documents(f"k: {text}\n")
+    assert doc.value == {"k": value} and type(doc.value["k"]) is type(value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("k: !!int true\n", "line 1 column 4: 'true' is not a valid tag:yaml.org,2002:int"),
+    ("k: !!int 1.5\n", "line 1 column 4: '1.5' is not a valid tag:yaml.org,2002:int"),
+    ("k: !!bool yes\n", "line 1 column 4: 'yes' is not a valid tag:yaml.org,2002:bool"),
+    ("k: !!null x\n", "line 1 column 4: 'x' is not a valid tag:yaml.org,2002:null"),
+    ("k: !!float x\n", "line 1 column 4: 'x' is not a valid tag:yaml.org,2002:float"),
+    ("- a\n- !!int b\n", "line 2 column 3: 'b' is not a valid tag:yaml.org,2002:int"),
+])
+def test_explicit_tags_that_do_not_fit(text: str, message: str) -> None:
+    with pytest.raises(yamlio.YAMLInputError) as e:
+        yamlio.read_documents(text)
+    assert str(e.value) == message
+
+
+def test_complex_keys_become_strings() -> None:
+    (doc,) = yamlio.read_documents("? [a, b]\n: 1\n? {k: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}\n: 2\n")
+    assert doc.value == {"<complex key ['a', 'b']>": 1, "<complex key {'k': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11>": 2}
+
+
+# --- errors, with their position ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: [1, 2\n", "line 2 column 1: did not find expected ',' or ']'"),
+    ("a: 1\n b: 2\n", "line 2 column 3: mapping values are not allowed in this context"),
+    ("a: \x01\n", "unacceptable character #x0001: control characters are not allowed"),
+    ("a: *x\n", "line 1 column 4: unknown alias *x"),
+    ("a: &x 1\n---\nb: *x\n", "line 3 column 4: unknown alias *x"),
+    ("a: 1\na: 2\n", "line 2 column 1: duplicate key 'a'"),
+    ("functionConfig:\n  a: 1\n  a: 2\n", "line 3 column 3: duplicate key 'a'"),
+    ("items:\n- {a: 1, a: 2}\n", "line 2 column 14: duplicate key 'a'"),
+])
+def test_errors_name_their_line_and_column(text: str, message: str) -> None:
+    with pytest.raises(yamlio.YAMLInputError) as e:
+        yamlio.read_documents(text)
+    assert str(e.value) == message
+
+
+def test_duplicate_keys_in_a_copied_item_are_recorded_with_their_path() -> None:
+    (doc,) = yamlio.read_documents("items:\n- a:\n    b: 1\n    b: 2\n- x:\n  - {}\n  - c: 1\n    c: 2\n"
+                                   "- d: 1\n  d: 2\n  e: 1\n  e: 2\n")
+    assert [s.duplicate_key for s in doc.item_spans["items"]] == ["a.b", "x[1].c", "d"]
+    assert doc.value["items"][0] == {"a": {"b": 2}}
+
+
+@pytest.mark.parametrize(("depth", "error"), [(200, None), (201, ("line 1 column 201: document nested deeper "
+                                                                  "than 200 levels"))])
+def test_nesting_limit_at_the_limit_itself(depth: int, error: str | None) -> None:
+    text = "[" * depth + "]" * depth + "\n"
+    if error is None:
+        (doc,) = yamlio.read_documents(text)
+        assert doc.value is not None
+    else:
+        with pytest.raises(yamlio.YAMLInputError) as e:
+            yamlio.read_documents(text)
+        assert str(e.value) == error
+
+
+def test_nesting_limit_in_block_style() -> None:
+    text = "".join("  " * i + "-\n" for i in range(199)) + "  " * 199 + "- x\n"
+    (doc,) = yamlio.read_documents(text)
+    depth, v = 0, doc.value
+    while isinstance(v, list):
+        depth, v = depth + 1, v[0]
+    assert (depth, v) == (200, "x")
+    with pytest.raises(yamlio.YAMLInputError, match="^line 201 column 401: document nested deeper than 200 levels$"):
+        yamlio.read_documents("".join("  " * i + "-\n" for i in range(200)) + "  " * 200 + "- x\n")
+
+
+# --- alias expansion, at the bound itself ----------------------------------------------------
+
+@pytest.mark.parametrize(("aliases", "accepted"), [(10_002, True), (10_003, False)])
+def test_scalar_alias_expansion_at_the_bound(aliases: int, accepted: bool) -> None:
+    text = "[&a x" + ", *a" * aliases + "]\n"  # spells out 2 nodes: the bound is 10,000 + 2
+    if accepted:
+        (doc,) = yamlio.read_documents(text)
+        assert len(doc.value) == aliases + 1
+    else:
+        with pytest.raises(yamlio.YAMLInputError) as e:
+            yamlio.read_documents(text)
+        assert str(e.value) == "line 1 column 40016: aliases expand to more than 10002 nodes (alias bomb?)"
+
+
+@pytest.mark.parametrize(("aliases", "accepted"), [(2001, True), (2002, False)])
+def test_a_collection_alias_counts_every_node_below_it(aliases: int, accepted: bool) -> None:
+    text = "- &m {k: [a, b]}\n" + "- *m\n" * aliases  # 5 nodes each; the text spells out 6
+    if accepted:
+        (doc,) = yamlio.read_documents(text)
+        assert doc.value[-1] == {"k": ["a", "b"]} and len(doc.value) == aliases + 1
+    else:
+        with pytest.raises(yamlio.YAMLInputError) as e:
+            yamlio.read_documents(text)
+        assert str(e.value) == f"line {aliases + 1} column 3: aliases expand to more than 10006 nodes (alias bomb?)"
+
+
+def test_a_large_input_with_honest_aliases_is_read() -> None:
+    """The bound grows with what the text spells out: 12,000 aliases next to 24,000 real nodes."""
+    text = "base: &v value\nmap:\n" + "".join(f"  k{i}: *v\n  r{i}: real\n" for i in range(12_000))
+    (doc,) = yamlio.read_documents(text)
+    assert len(doc.value["map"]) == 24_000 and doc.value["map"]["k11999"] == "value"
+
+
+# --- spans ----------------------------------------------------------------------------------
+
+def _spans(spans: list[yamlio.Span]) -> list[tuple[int, int, int, bool]]:
+    return [(s.start, s.end, s.column, s.copyable) for s in spans]
+
+
+def test_document_spans() -> None:
+    text = "a: 1\n---\n- b\n--- 5\n--- {c: 1}\n---\n"
+    docs = yamlio.read_documents(text)
+    assert [d.value for d in docs] == [{"a": 1}, ["b"], 5, {"c": 1}, None]
+    assert _spans([d.span for d in docs]) == [(0, 5, 0, True), (9, 13, 0, True), (17, 18, 4, False),
+                                              (23, 29, 4, False), (34, 34, 0, False)]
+    assert [d.item_spans for d in docs] == [{}, {}, {}, {}, {}]
+    assert yamlio.document_text(text, docs[0].span) == "a: 1\n"
+    assert yamlio.document_text(text, docs[1].span) == "- b\n"
+
+
+def test_item_spans_of_every_top_level_sequence_and_only_those() -> None:
+    text = "items:\n- 'x'\n- a: 1\nother:\n- b\n1: [c]\nn:\n  l: [d]\nlast:\n  - e: 1\n"
+    (doc,) = yamlio.read_documents(text)
+    assert doc.value["items"] == ["x", {"a": 1}] and doc.value[1] == ["c"]
+    assert {k: _spans(v) for k, v in doc.item_spans.items()} == {
+        "items": [(9, 12, 2, False), (15, 20, 2, True)], "other": [(29, 30, 2, False)],
+        "last": [(60, 65, 4, True)]}
+    assert yamlio.sequence_entry(text, doc.item_spans["items"][1]) == "- a: 1\n"
+    assert yamlio.sequence_entry(text, doc.item_spans["last"][0]) == "-   e: 1\n"
+
+
+def test_the_second_document_starts_afresh() -> None:
+    first, second = yamlio.read_documents("items:\n- a: 1\n---\nb: 2\n")
+    assert first.item_spans["items"][0].copyable and second.item_spans == {}
+    assert second.value == {"b": 2} and _spans([second.span]) == [(18, 23, 0, True)]
+
+
+def test_an_alias_to_an_anchor_outside_the_items_makes_the_item_re_emitted() -> None:
+    (doc,) = yamlio.read_documents("x: &a 1\nitems:\n- b: *a\n- *a\n- c:\n    d: *a\n")
+    assert doc.value["items"] == [{"b": 1}, 1, {"c": {"d": 1}}]
+    assert [s.copyable for s in doc.item_spans["items"]] == [False, False, False]
+
+
+def test_the_function_config_may_alias_an_item() -> None:
+    (doc,) = yamlio.read_documents("items:\n- a: &x 1\nfunctionConfig:\n  b: *x\n  c: [*x]\n")
+    assert doc.value["functionConfig"] == {"b": 1, "c": [1]}
+
+
+def test_span_text_ends_every_span_with_one_newline() -> None:
+    text = "items:\n  - a: 1  \t\n    b: 2\n  - c: 3"
+    (doc,) = yamlio.read_documents(text)
+    first, last = doc.item_spans["items"]
+    assert yamlio.span_text(text, first) == "a: 1  \t\n    b: 2\n"
+    assert yamlio.span_text(text, last) == "c: 3\n"
+    assert yamlio.sequence_entry(text, first) == "-   a: 1  \t\n    b: 2\n"
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ("- # note\n  a: 1\n", "- # note\n  a: 1\n"),
+    ("-\n  a: 1\n", "-\n  a: 1\n"),
+    ("-   # one\n\n  # two\n  a: 1\n", "-   # one\n\n  # two\n  a: 1\n"),
+    ("- # crlf\r\n  a: 1\r\n", "- # crlf\r\n  a: 1\r\n"),
+    ("- a: 1\n", "- a: 1\n"),
+    ("-  a: 1\n", "-  a: 1\n"),
+])
+def test_sequence_entries_keep_what_sits_between_the_dash_and_the_item(entry: str, expected: str) -> None:
+    text = f"items:\n# -- a note\n{entry}- z: 1\n"
+    (doc,) = yamlio.read_documents(text)
+    assert yamlio.sequence_entry(text, doc.item_spans["items"][0]) == expected
+
+
+def test_a_comment_that_looks_like_an_entry_is_not_the_entry() -> None:
+    text = "items:\n-\n  #- a: x\n  a: 1\n"
+    (doc,) = yamlio.read_documents(text)
+    assert yamlio.sequence_entry(text, doc.item_spans["items"][0]) == "-\n  #- a: x\n  a: 1\n"
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def test_dump_writes_unicode_and_two_space_block_style() -> None:
+    assert yamlio.dump({"a": "é日本", "b": {"c": [1, {"d": "x"}]}, "e": [], "f": {}}) == (
+        "a: é日本\nb:\n  c:\n  - 1\n  - d: x\ne: []\nf: {}\n")
+
+
+def test_dump_ends_a_kept_block_scalar_without_a_document_end() -> None:
+    assert yamlio.dump({"a": "x\n\n"}) == "a: |+\n  x\n\n"
+    assert yamlio.dump({"a": "x\n\n", "b": 1}) == "a: |+\n  x\n\nb: 1\n"
+
+
+def test_dump_all_separates_documents() -> None:
+    assert yamlio.dump_all([{"a": 1}, [1], "s"]) == "a: 1\n---\n- 1\n---\ns\n"
+    assert yamlio.dump_all([]) == ""
+
+
+@pytest.mark.parametrize("text", ["1.5", "-2", "+.5", "1e3", "0o17", "y", "N", "true", "~", "null", "0x1F"])
+def test_dump_quotes_every_string_a_reader_would_take_for_a_value(text: str) -> None:
+    assert yamlio.dump({"k": text}) == f'k: "{text}"\n'
+    (doc,) = yamlio.read_documents(yamlio.dump({"k": text}))
+    assert doc.value == {"k": text}
+
+
+@pytest.mark.parametrize("text", ["1.5.6", "v1", "-x", "abc", "yes-no", "0o", "on-prem"])
+def test_dump_leaves_plain_what_no_reader_misreads(text: str) -> None:
+    assert yamlio.dump({"k": text}) == f"k: {text}\n"
