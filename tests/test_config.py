@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from krm_fn import __version__
-from krm_fn.config import EPPConfig, Tracing, config_map_keys, parse_function_config
+from krm_fn.config import DefaultImages, EPPConfig, Tracing, config_map_keys, parse_function_config
 
 TYPED = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "x"}}
 
@@ -130,3 +131,72 @@ def test_every_field_is_a_configmap_key() -> None:
 def test_a_misspelled_function_config_says_what_was_meant(obj: dict[str, Any], hint: str) -> None:
     cfg, problems = parse_function_config(obj)
     assert cfg is None and problems[0][1].endswith(f"kind {obj['kind']}{hint}")
+
+
+
+def test_the_config_cannot_change_once_read() -> None:
+    cfg, _ = parse_function_config({**TYPED, "operatorVersion": "v0.9.0", "defaultImages": {"epp": "e"}})
+    assert cfg is not None and cfg.defaultImages is not None
+    for obj, field in ((cfg, "provider"), (cfg.tracing, "enabled"), (cfg.defaultImages, "epp")):
+        with pytest.raises(ValidationError, match="Instance is frozen"):
+            setattr(obj, field, "x")
+
+
+@pytest.mark.parametrize("obj", [[1], "x", 5])
+def test_a_function_config_that_is_not_an_object(obj: Any) -> None:
+    assert parse_function_config(obj) == (None, [("", "functionConfig must be an object", None)])
+
+
+@pytest.mark.parametrize(("obj", "given"), [
+    ({"kind": "EPPConfig"}, "apiVersion (none), kind EPPConfig"),
+    ({"apiVersion": "fn.model.otterscale.io/v1alpha1"}, "apiVersion fn.model.otterscale.io/v1alpha1, kind (none)"),
+    ({"apiVersion": "fn.model.otterscale.io/v1beta1", "kind": "EPPConfig"},
+     "apiVersion fn.model.otterscale.io/v1beta1, kind EPPConfig"),
+    ({"apiVersion": "v2", "kind": "ConfigMap"}, "apiVersion v2, kind ConfigMap"),
+    ({"apiVersion": "", "kind": ""}, "apiVersion (none), kind (none)"),
+])
+def test_the_kind_and_version_must_both_match(obj: dict[str, Any], given: str) -> None:
+    assert parse_function_config(obj) == (None, [
+        ("", f"must be fn.model.otterscale.io/v1alpha1 EPPConfig or a v1 ConfigMap, not {given}", None)])
+
+
+def test_the_operator_flags_from_v0_9_0_alpha_2() -> None:
+    cfg, problems = parse_function_config({**TYPED, "operatorVersion": "v0.9.0-alpha.2", "defaultGatewayName": "gw",
+                                           "kitImage": "kit:1", "defaultImages": {"engine": None, "epp": "e:1"}})
+    assert problems == [] and cfg is not None
+    assert (cfg.defaultGatewayName, cfg.kitImage, cfg.defaultImages) == ("gw", "kit:1", DefaultImages(epp="e:1"))
+    _, problems = parse_function_config({**TYPED, "kitImage": "kit:1", "defaultGatewayName": "gw"})
+    message = ("is an operator flag from v0.9.0-alpha.2 on: set operatorVersion to v0.9.0-alpha.2 or later "
+               "(it is v0.9.0-alpha.1), or remove it")
+    assert problems == [(name, message, None) for name in ("defaultGatewayName", "kitImage")]
+
+
+@pytest.mark.parametrize(("length", "ok"), [(253, True), (254, False)])
+def test_the_default_gateway_name_limit(length: int, ok: bool) -> None:
+    _, problems = parse_function_config({**TYPED, "operatorVersion": "v1.0.0", "defaultGatewayName": "g" * length})
+    assert problems == ([] if ok else [("defaultGatewayName", "must be no more than 253 characters (a Gateway name)",
+                                        None)])
+    _, problems = parse_function_config(cm(operatorVersion="v1.0.0", defaultGatewayName="g" * length))
+    assert [p for p, _, _ in problems] == ([] if ok else ["data.defaultGatewayName"])
+
+
+def test_every_config_map_key() -> None:
+    cfg, problems = parse_function_config(cm(**{
+        "operatorVersion": "v1.0.1", "llmd": "v0.10", "defaultGatewayName": "gw", "defaultImages.engine": "v:1",
+        "defaultImages.epp": "e:1", "defaultImages.routingProxy": "r:1", "kitImage": "k:1", "flags.x": "1"}))
+    assert problems == [] and cfg is not None
+    assert (cfg.operatorVersion, cfg.llmd, cfg.defaultGatewayName, cfg.kitImage, cfg.flags) == (
+        "v1.0.1", "v0.10", "gw", "k:1", {"x": "1"})
+    assert cfg.defaultImages == DefaultImages(engine="v:1", epp="e:1", routingProxy="r:1")
+
+
+def test_config_map_data_must_be_a_map() -> None:
+    assert parse_function_config({**cm(), "data": ["a"]}) == (None, [("data", "must be a map of strings", None)])
+    assert parse_function_config({**cm(), "data": None}) == (EPPConfig(), [])
+    _, problems = parse_function_config(cm(**{"flags.": "1"}))
+    assert [p for p, _, _ in problems] == ["data.flags."]
+
+
+def test_default_images_refuse_unknown_fields() -> None:
+    cfg, problems = parse_function_config({**TYPED, "operatorVersion": "v1.0.0", "defaultImages": {"vllm": "x"}})
+    assert cfg is None and problems == [("defaultImages.vllm", "unknown field", "x")]
