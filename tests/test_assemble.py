@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from krm_fn.assemble import OWNER_ANNOTATION
+from krm_fn.assemble import OWNER_ANNOTATION, Item, Outcome, generate
+from krm_fn.config import EPPConfig
 from krm_fn.yamlio import dump
 from tests.conftest import generated, output_items, results, run
 
@@ -308,3 +309,116 @@ def test_the_same_name_in_two_namespaces_is_no_collision() -> None:
     assert (r.exit_code, r.stderr) == (0, "")
     cluster = sorted(o["metadata"]["name"] for o in generated(r.stdout) if o["kind"] == "ClusterRole")
     assert cluster == ["a-b-c-epp", "a-b-d-epp", "x-c-epp"]
+
+
+# --- the edges of ownership, clashes and placement ------------------------------------------------
+
+SMALL = {"apiVersion": "model.otterscale.io/v1alpha1", "kind": "ModelService",
+         "metadata": {"name": "m", "namespace": "ns"},
+         "spec": {"model": {"name": "m", "image": "reg/m:1"}, "engine": {}, "accelerator": {"type": "cpu"},
+                  "decode": {}}}
+
+
+def _deployment(name: str, api_version: str = "apps/v1", namespace: str = "ns", **annotations: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": namespace}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"apiVersion": api_version, "kind": "Deployment", "metadata": meta}
+
+
+def _errors(text: str) -> list[str]:
+    run_ = run(text)
+    assert run_.exit_code == 1
+    return [r["message"] for r in results(run_.stdout) if r["severity"] == "error"]
+
+
+def test_a_foreign_object_clashes_only_with_the_same_group_kind_namespace_and_name() -> None:
+    for other in (_deployment("m-decode", "other.example.com/v1"), _deployment("m-decode", namespace="elsewhere"),
+                  _deployment("m-prefill"), {**_deployment("m-decode"), "kind": "StatefulSet"}):
+        out = run(resource_list(SMALL, other))
+        assert out.exit_code == 0, other
+    assert _errors(resource_list(SMALL, _deployment("m-decode"))) == [
+        ("would generate Deployment m-decode, which the input already holds without the fn.model.otterscale.io/owner "
+        "annotation: remove or rename it")]
+    assert _errors(resource_list(SMALL, _deployment("m-decode", **{"config.kubernetes.io/path": "d.yaml"}))) == [
+        ("would generate Deployment m-decode, which the input already holds in d.yaml without the "
+        "fn.model.otterscale.io/owner annotation: remove or rename it")]
+
+
+def test_a_clash_is_not_counted_as_generated() -> None:
+    out = run(resource_list(SMALL, _deployment("m-decode")))
+    assert [r["message"] for r in results(out.stdout) if r["severity"] == "info"] == ["generated 0 objects: "]
+
+
+def test_model_services_of_another_version_or_with_duplicate_keys_are_errors() -> None:
+    other = {**SMALL, "apiVersion": "model.otterscale.io/v1beta1"}
+    assert _errors(resource_list(other)) == ["unsupported version: this function reads model.otterscale.io/v1alpha1"]
+    text = resource_list(SMALL).replace("    name: m\n", "    name: m\n    name: m\n", 1)
+    assert _errors(text) == ["duplicate key: its second value would silently replace the first"]
+    assert [r["field"]["path"] for r in results(run(text).stdout)] == ["metadata.name"]
+
+
+def test_a_duplicate_model_service_names_the_first_file_if_any() -> None:
+    assert _errors(resource_list(SMALL, SMALL)) == ["duplicate ModelService ns/m"]
+    with_file = copy.deepcopy(SMALL)
+    with_file["metadata"]["annotations"] = {"config.kubernetes.io/path": "first.yaml"}
+    assert _errors(resource_list(with_file, SMALL)) == ["duplicate ModelService ns/m (also in first.yaml)"]
+
+
+def test_new_objects_take_the_indexes_after_those_already_in_their_file() -> None:
+    ms = copy.deepcopy(SMALL)
+    ms["metadata"]["annotations"] = {"config.kubernetes.io/path": "apps/m.yaml"}
+    taken = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "annotations": {
+        "config.kubernetes.io/path": "apps/m.generated.yaml", "config.kubernetes.io/index": "3"}}}
+    untracked = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "d", "annotations": {
+        "config.kubernetes.io/index": "7"}}}
+    (decode,) = generated(run(resource_list(ms, taken, untracked)).stdout)
+    ann = decode["metadata"]["annotations"]
+    assert (ann["config.kubernetes.io/path"], ann["config.kubernetes.io/index"]) == ("apps/m.generated.yaml", "4")
+
+
+def test_no_placement_for_a_model_service_outside_the_package() -> None:
+    for path in ("../m.yaml", "/abs/m.yaml", "a/../../m.yaml"):
+        ms = copy.deepcopy(SMALL)
+        ms["metadata"]["annotations"] = {"config.kubernetes.io/path": path}
+        (decode,) = generated(run(resource_list(ms)).stdout)
+        assert decode["metadata"]["annotations"] == {OWNER_ANNOTATION: "ModelService/ns/m"}, path
+
+
+def test_pruned_objects_name_their_own_owner() -> None:
+    old = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
+        "name": "gone-decode", "namespace": "ns", "annotations": {OWNER_ANNOTATION: "ModelService/ns/gone"}}}
+    bare = {"kind": "ConfigMap", "metadata": {"name": "x", "annotations": {OWNER_ANNOTATION: "ModelService/ns/gone"}}}
+    out = run(resource_list(SMALL, old, bare))
+    assert out.exit_code == 0
+    pruned = [r for r in results(out.stdout) if r["message"].startswith("pruned")]
+    assert pruned == [
+        {"message": "pruned Deployment gone-decode: no longer generated for ModelService/ns/gone", "severity": "info",
+         "resourceRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gone-decode", "namespace": "ns"}},
+        {"message": "pruned ConfigMap x: no longer generated for ModelService/ns/gone", "severity": "info",
+         "resourceRef": {"apiVersion": "", "kind": "ConfigMap", "name": "x"}}]
+    assert [i["metadata"]["name"] for i in output_items(out.stdout)] == ["m", "m-decode"]
+
+
+def test_flags_the_epp_would_refuse_are_warnings_naming_the_function_config() -> None:
+    config = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "c"},
+              "flags": {"no-such-flag": "1"}}
+    out = run(resource_list(SMALL, config=config))
+    assert out.exit_code == 0
+    (warning,) = [r for r in results(out.stdout) if r["severity"] == "warning"]
+    assert warning["resourceRef"] == {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig",
+                                      "name": "c"}
+    assert warning["field"] == {"path": "flags.no-such-flag"}
+    assert warning["message"].startswith("--no-such-flag is not a flag of the llm-d v0.6 EPP")
+
+
+def test_generate_skips_what_is_not_an_object_and_says_whether_it_failed() -> None:
+    cfg = EPPConfig(flags={"nope": "1"})
+    outcome = generate([Item(5), Item(copy.deepcopy(SMALL))], cfg)
+    assert not outcome.failed
+    assert [e.value if isinstance(e, Item) else e.value["kind"] for e in outcome.entries] == [5, SMALL, "Deployment"]
+    assert next((r.severity, r.resource, r.field) for r in outcome.results) == ("warning", None, "flags.nope")
+    assert [r.severity for r in outcome.results] == ["warning", "info"]
+    bad = generate([Item({**SMALL, "spec": {}})], EPPConfig())
+    assert bad.failed and [e.value for e in bad.entries] == [{**SMALL, "spec": {}}]
+    assert generate([], EPPConfig()) == Outcome([], [])
