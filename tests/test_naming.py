@@ -23,7 +23,7 @@ BASE = {"app.kubernetes.io/name": "m", "app.kubernetes.io/part-of": "otterscale-
     (naming.is_label_value, "", True), (naming.is_label_value, "A" * 63, True),
     (naming.is_label_value, "A" * 64, False), (naming.is_label_value, "a_b.c-D", True),
     (naming.is_label_value, "_a", False), (naming.is_label_value, "a.", False),
-    (naming.is_label_key, "disk", True), (naming.is_label_key, "a" * 63, True), (naming.is_label_key, "a" * 64, False),
+    (naming.is_label_key, "disk", True), (naming.is_label_key, "a", True), (naming.is_label_key, "x.io/a", True), (naming.is_label_key, "a" * 63, True), (naming.is_label_key, "a" * 64, False),
     (naming.is_label_key, "", False), (naming.is_label_key, "example.com/disk", True),
     (naming.is_label_key, "Example.com/disk", False), (naming.is_label_key, "/disk", False),
     (naming.is_label_key, "example.com/", False), (naming.is_label_key, "a/b/c", False),
@@ -36,7 +36,7 @@ def test_the_api_server_s_name_rules_at_their_limits(check: object, value: str, 
 @pytest.mark.parametrize(("name", "sanitised"), [
     ("llama", "llama"), ("Llama.3_1", "llama-3-1"), ("a..b", "a-b"), ("-a-", "a"), ("8b", "m-8b"),
     ("a@b", "ab"), ("@@@", "modelservice"), ("", "modelservice"), ("a-.-b", "a-b"), ("ÄB", "b"),
-    ("9-", "m-9"),
+    ("9-", "m-9"), ("AZ", "az"), ("X", "x"), ("@A", "a"),
 ])
 def test_sanitize_dns1035_label(name: str, sanitised: str) -> None:
     assert naming.sanitize_dns1035_label(name) == sanitised

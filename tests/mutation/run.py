@@ -12,8 +12,11 @@ baseline run of the tests, traced, records which test executes which line. Then 
   ("not covered");
 - a mutant inside a function swaps that function's code object in the loaded module; the tests
   that executed its lines run, the first failure stops the run;
-- a mutant on a line that runs at import (module constants, class bodies, defaults) runs in a
-  fresh process that imports the mutated module, with every selected test;
+- a mutant on a line that runs at import (module constants, class bodies, defaults) re-imports
+  every krm_fn module, the mutated one from the mutant, and points the names the test modules
+  imported from krm_fn at the new objects; every selected test runs. A test that fails this way
+  even without a mutant (checked once per module) cannot be trusted here: a mutant that only it
+  could kill runs in a fresh pytest process instead;
 - a failing or erroring run kills the mutant, a passing run lets it survive; a run slower than
   ``--timeout-factor`` times the traced baseline (at least 20 s) kills it ("timeout"), as does a
   child that dies without reporting (a crash, the memory limit of 4 GiB).
@@ -488,40 +491,120 @@ class _Server:
                                    "files": files, "seconds": base.seconds}
         timeout = max(MIN_TIMEOUT, job.timeout_factor * base.seconds)
         module = sys.modules[job.name]
+        bindings = _bindings()
         order = _KillOrder()
         outcomes: list[dict[str, Any]] = []
         fresh: list[int] = []
-        queue: list[tuple[Mutant, list[str]]] = []
+        queue: list[tuple[Mutant, list[str], str]] = []
         for m in job.mutants:
             selected = _selection(m, base)
             if selected is None:
-                fresh.append(m.index)
+                queue.append((m, list(base.order), "reimport"))
             elif not selected:
                 outcomes.append(_outcome_json(Outcome(m, "uncovered", "no test executes this line")))
             else:
-                queue.append((m, selected))
+                queue.append((m, selected, "swap"))
 
-        def mutant_body(m: Mutant, selected: list[str]) -> Callable[[str, str], None]:
+        unfaithful: set[str] = set()
+        if any(mode == "reimport" for _, _, mode in queue):
+            def faithful(report: str, scratch: str) -> None:
+                _own_basetemp(session.config, scratch)
+                _reimport(job.name, job.path, compile(job.source, job.path, "exec", dont_inherit=True), bindings)
+                _finish(report, {"failed": _run_items(session.items, stop_on_failure=False)})
+
+            pool.spawn("faithful", faithful, 900)
+            ((_, data, how),) = list(pool.wait_any())
+            if data is None:
+                raise RuntimeError(f"re-importing the unchanged {job.name} failed ({how})")
+            unfaithful = {f.rsplit(" (", 1)[0] for f in data["failed"]}
+        self.result["unfaithful"] = sorted(unfaithful)
+
+        def mutant_body(m: Mutant, selected: list[str], mode: str) -> Callable[[str, str], None]:
             def body(report: str, scratch: str) -> None:
                 _own_basetemp(session.config, scratch)
-                if not swap_in(module, job.path, job.source, m.index):
-                    _finish(report, {"fresh": True})
-                run = [items[t] for t in order.sort(selected)]
+                if mode == "swap" and not swap_in(module, job.path, job.source, m.index):
+                    _finish(report, {"reimport": True})
+                if mode == "reimport":
+                    code, _ = mutated_code(job.source, m.index, job.path)
+                    try:
+                        _reimport(job.name, job.path, code, bindings)
+                    except Exception as e:  # noqa: BLE001  the mutant breaks the import: what a fresh run sees
+                        _finish(report, {"failed": [f"the import fails: {type(e).__name__}: {e}"], "ran": 0})
+                run = [items[t] for t in order.sort(selected) if t not in unfaithful]
                 _finish(report, {"failed": _run_items(run, stop_on_failure=True), "ran": len(run)})
             return body
 
         while queue or pool.running:
             while queue and len(pool.running) < job.jobs:
-                m, selected = queue.pop(0)
-                pool.spawn(m, mutant_body(m, selected), timeout)
+                m, selected, mode = queue.pop(0)
+                pool.spawn((m, selected, mode), mutant_body(m, selected, mode), timeout)
             for child, data, how in pool.wait_any():
-                if data is not None and data.get("fresh"):
-                    fresh.append(child.key.index)
+                m, selected, mode = child.key
+                if data is not None and data.get("reimport"):
+                    queue.append((m, selected, "reimport"))
                     continue
-                outcome = _verdict(child.key, data, how, time.monotonic() - child.started)
+                outcome = _verdict(m, data, how, time.monotonic() - child.started)
+                if outcome.status == "survived" and mode == "reimport" and unfaithful & set(selected):
+                    fresh.append(m.index)  # a test the re-import cannot run faithfully may still kill it
+                    continue
                 order.record(outcome.killer)
                 outcomes.append(_outcome_json(outcome))
         self.result.update({"outcomes": outcomes, "fresh": sorted(fresh), "kills": order.kills})
+
+
+def _bindings() -> list[tuple[str, str, str, str | None]]:
+    """(test module, name, krm_fn module, attribute or None): what the loaded tests imported from krm_fn."""
+    out: list[tuple[str, str, str, str | None]] = []
+    tests_dir = str(ROOT / "tests")
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if not path.startswith(tests_dir) or name == PACKAGE or name.startswith(PACKAGE + "."):
+            continue
+        try:
+            tree = ast.parse(Path(path).read_text())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in _top_level(tree.body):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == PACKAGE or alias.name.startswith(PACKAGE + "."):
+                        if alias.asname:
+                            out.append((name, alias.asname, alias.name, None))
+                        else:
+                            out.append((name, PACKAGE, PACKAGE, None))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and (
+                    node.module == PACKAGE or node.module.startswith(PACKAGE + ".")):
+                for alias in node.names:
+                    out.append((name, alias.asname or alias.name, node.module, alias.name))
+    return out
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for node in body:
+        yield node
+        if isinstance(node, (ast.If, ast.Try)):
+            yield from _top_level(node.body)
+            yield from _top_level(node.orelse)
+            if isinstance(node, ast.Try):
+                for handler in node.handlers:
+                    yield from _top_level(handler.body)
+                yield from _top_level(node.finalbody)
+
+
+def _reimport(name: str, path: str, code: Any, bindings: list[tuple[str, str, str, str | None]]) -> None:
+    """Import every loaded krm_fn module again, ``name`` from ``code``; point the tests' imports at them."""
+    loaded = [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]
+    for n in loaded:
+        del sys.modules[n]
+    sys.meta_path.insert(0, _MutantFinder(name, path, code))
+    for n in loaded:
+        importlib.import_module(n)
+    for module_name, local, target, attr in bindings:
+        if attr is None:
+            value = sys.modules[target]
+        else:
+            value = sys.modules.get(f"{target}.{attr}") or getattr(sys.modules[target], attr)
+        setattr(sys.modules[module_name], local, value)
 
 
 def _outcome_json(o: Outcome) -> dict[str, Any]:
@@ -704,7 +787,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="a mutant's run may take this many times the traced baseline (default 4)")
     parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
     parser.add_argument("--json", metavar="FILE", help="write every outcome to FILE")
+    parser.add_argument("--table", nargs="+", metavar="FILE",
+                        help="print the table of earlier --json files (one module per run, say) and stop")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table([s for f in args.table for s in load_scores(f)]), end="")
+        return 0
 
     os.chdir(ROOT)
     if str(ROOT) not in sys.path:
@@ -739,9 +827,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{sum(len(s.outcomes) for s in scores)} mutants in {time.monotonic() - started:.0f} s "
           f"(--jobs {args.jobs}{f', --sample {args.sample} --seed {args.seed}' if args.sample else ''})")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump([{"module": s.module, "index": o.mutant.index, "line": o.mutant.line,
-                        "description": o.mutant.description, "status": o.status, "detail": o.detail,
-                        "killer": o.killer, "seconds": round(o.seconds, 2)} for s in scores for o in s.outcomes],
-                      f, indent=1)
+        save_scores(args.json, scores)
     return 0
+
+
+def save_scores(path: str, scores: list[ModuleScore]) -> None:
+    with open(path, "w") as f:
+        json.dump([{"module": s.module, "mutants": s.total, "outcomes": [
+            {"index": o.mutant.index, "line": o.mutant.line, "end_line": o.mutant.end_line,
+             "description": o.mutant.description, "status": o.status, "detail": o.detail, "killer": o.killer,
+             "seconds": round(o.seconds, 2)} for o in s.outcomes]} for s in scores], f, indent=1)
+
+
+def load_scores(path: str) -> list[ModuleScore]:
+    with open(path) as f:
+        data = json.load(f)
+    return [ModuleScore(s["module"], s["mutants"], [
+        Outcome(Mutant(o["index"], o["line"], o["end_line"], o["description"]), o["status"], o["detail"],
+                o["seconds"], o["killer"]) for o in s["outcomes"]]) for s in data]

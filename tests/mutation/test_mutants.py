@@ -159,6 +159,16 @@ def test_scores_weigh_modules_by_their_mutants() -> None:
     assert run.table(scores).splitlines()[2] == "| a | 300 | 10 | 9 | 0 | 1 | 0 | 90.0 % |"
 
 
+def test_scores_survive_a_round_trip_through_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scores = [run.ModuleScore("a", 3, [run.Outcome(Mutant(0, 1, 2, "d"), "killed", "t (call)", 0.5, "t"),
+                                       run.Outcome(Mutant(2, 4, 4, "e"), "uncovered")])]
+    run.save_scores(str(tmp_path / "a.json"), scores)
+    assert run.load_scores(str(tmp_path / "a.json")) == scores
+    assert run.main(["--table", str(tmp_path / "a.json")]) == 0
+    assert capsys.readouterr().out.splitlines()[2:] == ["| a | 3 | 2 | 1 | 0 | 0 | 1 | 50.0 % |", "",
+                                                        "overall: 50.0 %"]
+
+
 def test_mirrors_and_module_names() -> None:
     cli = ROOT / "krm_fn" / "cli.py"
     assert run.module_name(cli) == "krm_fn.cli"
