@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from krm_fn import crd
+from krm_fn import crd, naming
 from krm_fn.model import parse_model_service
-from tests.conftest import BASELINE
+from krm_fn.profile import Profile
+from tests.conftest import BASELINE, profile
 
 SPEC = {"model": {"name": "m", "image": "reg/m:1"}, "engine": {}, "accelerator": {"type": "nvidia"}, "decode": {}}
 
@@ -162,3 +163,120 @@ def test_an_explicit_empty_image_is_kept_at_the_baseline(spec: dict[str, Any]) -
     s = ms.spec
     assert "" in (s.engine.image, s.routingProxy and s.routingProxy.image,
                   s.inferencePool and s.inferencePool.endpointPicker.image)
+
+
+# --- limits at the limit itself, and what each release reads -------------------------------------
+
+def _problems_with(p: Profile, spec: dict[str, Any] | None = None, **meta: Any) -> list[tuple[str, str]]:
+    ms, found = parse_model_service(obj(spec, **meta), p)
+    assert (ms is None) == bool(found)
+    return [(path, m) for path, m, _ in found]
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ({"name": "a" * 63}, []),
+    ({"name": "a" * 64}, [("metadata.name", ("must be no more than 63 characters: it is the value of the "
+                           "app.kubernetes.io/name label of every generated object"))]),
+    ({"name": ""}, [("metadata.name", "required string is missing")]),
+    ({"name": 5}, [("metadata.name", "required string is missing")]),
+    ({"namespace": "a" * 63}, []),
+    ({"namespace": "a" * 64}, [("metadata.namespace", "must be a lowercase DNS-1123 label")]),
+    ({"namespace": ""}, [("metadata.namespace", ("is required: set it in the file, or with kustomize's namespace or "
+                          "kpt's set-namespace before this function"))]),
+    ({"namespace": 5}, [("metadata.namespace", "must be a lowercase DNS-1123 label")]),
+    ({"uid": "u-1"}, []),
+    ({"uid": 5}, [("metadata.uid", "must be a string")]),
+])
+def test_metadata_at_its_limits(meta: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    assert problems(obj(**meta)) == expected
+
+
+def test_metadata_that_is_not_a_map() -> None:
+    o = obj()
+    o["metadata"] = "llama"
+    assert problems(o)[0] == ("metadata", "required object is missing")
+
+
+@pytest.mark.parametrize(("length", "ok"), [(59, True), (60, False)])
+def test_the_epp_service_name_limit_before_sanitised_names(length: int, ok: bool) -> None:
+    found = _problems_with(BASELINE, {"inferencePool": {"endpointPicker": {}}}, name="a" * length)
+    assert found == ([] if ok else [("metadata.name", (f"gives the EPP Service name {'a' * length + '-epp'!r}, which "
+                                     "is not a DNS-1035 label (a letter first, no dots, at most 59 characters before "
+                                     "'-epp')"))])
+
+
+@pytest.mark.parametrize(("name", "ok"), [("a" * 59, True), ("a" * 60, False), ("Ab.c_" + "a" * 54, True),
+                                          ("9" * 57, True), ("9" * 58, False)])
+def test_the_epp_name_limit_with_sanitised_names(name: str, ok: bool) -> None:
+    p = profile(operatorVersion="v0.9.0-alpha.2")
+    epp = p.epp_name(name)
+    assert epp.endswith("-epp") and len(epp) == len(naming.sanitize_dns1035_label(name)) + 4
+    o = obj(name="ok")
+    o["metadata"]["name"] = name
+    _ms, found = parse_model_service(o, p)
+    messages = [(path, m) for path, m, _ in found if "EPP name" in m]
+    assert messages == ([] if ok else [("metadata.name", (f"gives the EPP name {epp!r}, which is longer than the 63 "
+                                        "characters of a DNS-1035 label (the EPP Service name)"))])
+
+
+@pytest.mark.parametrize(("route", "expected"), [
+    ({"gatewayRef": {"name": "g" * 253, "namespace": "n" * 63}, "hostnames": ["h" * 63 + ".example.com"] * 16}, []),
+    ({"gatewayRef": {"name": "g" * 254}}, [("spec.httpRoute.gatewayRef.name", "must be no more than 253 characters")]),
+    ({"gatewayRef": {"name": "g", "namespace": "n" * 64}}, [("spec.httpRoute.gatewayRef.namespace",
+                                                             "must be a DNS-1123 label")]),
+    ({"gatewayRef": {"name": "g", "namespace": "Gw"}}, [("spec.httpRoute.gatewayRef.namespace",
+                                                         "must be a DNS-1123 label")]),
+    ({"gatewayRef": {"name": "g"}, "hostnames": ["a.example.com"] * 17},
+     [("spec.httpRoute.hostnames", "must have at most 16 entries")]),
+    ({"gatewayRef": {"name": "g"}, "hostnames": ["*.example.com", ("a" * 63 + ".") * 3 + "a" * 61]}, []),
+    ({"gatewayRef": {"name": "g"}, "hostnames": ["ok.example.com", ("a" * 63 + ".") * 3 + "a" * 62, "a.*.com"]},
+     [("spec.httpRoute.hostnames[1]", "must be a DNS hostname, optionally with a leading '*.'"),
+      ("spec.httpRoute.hostnames[2]", "must be a DNS hostname, optionally with a leading '*.'")]),
+])
+def test_http_route_limits(route: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    assert problems(obj({"httpRoute": route})) == expected
+
+
+@pytest.mark.parametrize(("pod_monitor", "ok"), [
+    ({"enabled": True, "interval": "30s"}, True), ({"enabled": True, "interval": "1h30m5s100ms"}, True),
+    ({"enabled": True, "interval": "0"}, True), ({"enabled": True, "interval": "1m1h"}, False),
+    ({"enabled": True, "interval": "30 s"}, False), ({"enabled": False, "interval": "30 s"}, True),
+])
+def test_pod_monitor_intervals(pod_monitor: dict[str, Any], ok: bool) -> None:
+    assert problems(obj({"monitoring": {"podMonitor": pod_monitor}})) == (
+        [] if ok else [("spec.monitoring.podMonitor.interval", "must be a Prometheus duration such as 30s or 1m")])
+
+
+def test_a_field_of_a_later_api_names_the_release_that_reads_it() -> None:
+    spec = {"decode": {"annotations": {"a": "b"}}}
+    assert problems(obj(spec)) == [("spec.decode.annotations", ('unknown field "annotations": it is a field of the '
+                                    "ModelService API from operatorVersion v1.0.0 on (this package renders "
+                                    "v0.9.0-alpha.1): set operatorVersion to v1.0.0 or later, or remove it"))]
+    assert _problems_with(profile(operatorVersion="v1.0.0"), spec) == []
+    assert problems(obj({"decode": {"bogus": 1}})) == [("spec.decode.bogus", 'unknown field "bogus"')]
+
+
+@pytest.mark.parametrize(("version", "given", "image"), [
+    ("v0.9.0-alpha.1", {}, "ghcr.io/llm-d/llm-d-cuda:v0.5.1"),
+    ("v0.9.0-alpha.1", {"image": ""}, ""),
+    ("v0.9.0-alpha.1", {"image": "mine:1"}, "mine:1"),
+    ("v0.9.0-alpha.2", {"image": ""}, "ghcr.io/llm-d/llm-d-cuda:v0.5.1"),
+    ("v0.9.0-alpha.2", {}, "ghcr.io/llm-d/llm-d-cuda:v0.5.1"),
+    ("v0.9.0-alpha.2", {"image": "mine:1"}, "mine:1"),
+])
+def test_engine_image_defaults_by_release(version: str, given: dict[str, Any], image: str) -> None:
+    ms, found = parse_model_service(obj({"engine": given}), profile(operatorVersion=version))
+    assert found == [] and ms is not None and ms.spec.engine.image == image
+
+
+def test_default_images_of_the_function_config_fill_absent_and_empty_images() -> None:
+    p = profile(operatorVersion="v1.0.0", defaultImages={"engine": "e:1", "epp": "p:1", "routingProxy": "r:1"})
+    spec = {"engine": {"image": ""}, "routingProxy": {}, "inferencePool": {"endpointPicker": {"image": ""}},
+            "prefill": {}}
+    ms, found = parse_model_service(obj(spec), p)
+    assert found == [] and ms is not None
+    assert ms.spec.engine.image == "e:1" and ms.spec.routingProxy is not None
+    assert ms.spec.routingProxy.image == "r:1"
+    assert ms.spec.inferencePool is not None and ms.spec.inferencePool.endpointPicker.image == "p:1"
+    ms, _ = parse_model_service(obj({"engine": {"image": "own:2"}}), p)
+    assert ms is not None and ms.spec.engine.image == "own:2"

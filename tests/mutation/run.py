@@ -57,6 +57,10 @@ from .mutants import Mutant, list_mutants, mutated_code
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "krm_fn"
 FIXED = ("tests/test_cases.py", "tests/test_fidelity.py")
+# A module whose tests are split over more files than its mirror: the files, and why.
+EXTRA_TESTS = {
+    "krm_fn/status_cli.py": ("tests/test_status_cluster.py",),  # --cluster, against a fake API server
+}
 SKIPPED_MODULES = ("__main__.py",)  # runs only as ``python -m krm_fn``, in a subprocess
 MEMORY_LIMIT = 4 << 30
 MIN_TIMEOUT = 20.0
@@ -100,11 +104,12 @@ def module_name(path: Path, root: Path = ROOT) -> str:
 
 
 def mirror_tests(path: Path, root: Path = ROOT) -> list[str]:
-    """``krm_fn/a/b.py`` -> ``tests/a/test_b.py``, if it exists."""
+    """``krm_fn/a/b.py`` -> ``tests/a/test_b.py`` (if it exists), and its ``EXTRA_TESTS``."""
     rel = path.relative_to(root / PACKAGE)
     stem = "init" if rel.stem == "__init__" else rel.stem
     candidate = root / "tests" / rel.parent / f"test_{stem}.py"
-    return [str(candidate.relative_to(root))] if candidate.exists() else []
+    extra = [t for t in EXTRA_TESTS.get(str(path.relative_to(root)), ()) if (root / t).exists()]
+    return ([str(candidate.relative_to(root))] if candidate.exists() else []) + extra
 
 
 def resolve_modules(names: Sequence[str], root: Path = ROOT) -> list[Path]:

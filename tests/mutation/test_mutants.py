@@ -173,6 +173,8 @@ def test_mirrors_and_module_names() -> None:
     cli = ROOT / "krm_fn" / "cli.py"
     assert run.module_name(cli) == "krm_fn.cli"
     assert run.mirror_tests(cli) == ["tests/test_cli.py"]
+    assert run.mirror_tests(ROOT / "krm_fn" / "status_cli.py") == ["tests/test_status_cli.py",
+                                                                   "tests/test_status_cluster.py"]
     assert run.resolve_modules(["cli", "krm_fn/plugin.py"]) == [cli, ROOT / "krm_fn" / "plugin.py"]
     assert ROOT / "krm_fn" / "__main__.py" not in run.module_files()
     with pytest.raises(SystemExit, match="no module 'nope'"):
