@@ -388,7 +388,7 @@ def _run_items(items: Sequence[Any], stop_on_failure: bool,
     for i, item in enumerate(items):
         if on_test:
             on_test(item.nodeid)
-        nextitem = items[i + 1] if i + 1 < len(items) and not stop_on_failure else None
+        nextitem = items[i + 1] if i + 1 < len(items) else None  # keeps the fixtures the next test shares
         reports = runtestprotocol(item, log=False, nextitem=nextitem)
         bad = [r for r in reports if r.failed]
         if bad:
@@ -407,17 +407,18 @@ def _own_basetemp(config: Any, scratch: str) -> None:
 
 
 class _KillOrder:
-    """Tests that killed earlier mutants run first: most mutants die in the first test."""
+    """Tests that killed earlier mutants run first (most mutants die in the first test), then the fastest."""
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: dict[str, float] | None = None) -> None:
         self.kills: dict[str, int] = {}
+        self.seconds = seconds or {}
 
     def record(self, killer: str) -> None:
         if killer:
             self.kills[killer] = self.kills.get(killer, 0) + 1
 
     def sort(self, tests: list[str]) -> list[str]:
-        return sorted(tests, key=lambda t: -self.kills.get(t, 0))
+        return sorted(tests, key=lambda t: (-self.kills.get(t, 0), self.seconds.get(t, 0.0)))
 
 
 def _selection(m: Mutant, base: Baseline) -> list[str] | None:
@@ -472,15 +473,19 @@ class _Server:
             tracer.start()
             started = time.monotonic()
             order: list[str] = []
+            stamps: list[float] = []
 
             def on_test(nodeid: str) -> None:
                 tracer.current = nodeid
                 order.append(nodeid)
+                stamps.append(time.monotonic())
 
             failed = _run_items(session.items, stop_on_failure=False, on_test=on_test)
             tracer.stop()
+            stamps.append(time.monotonic())
+            per_test = {t: stamps[i + 1] - stamps[i] for i, t in enumerate(order)}
             _finish(report, {"failed": failed, "order": order, "seconds": time.monotonic() - started,
-                             "lines": {k: sorted(v) for k, v in tracer.lines.items()}})
+                             "per_test": per_test, "lines": {k: sorted(v) for k, v in tracer.lines.items()}})
 
         pool.spawn("baseline", baseline, 900)
         ((_, data, how),) = list(pool.wait_any())
@@ -493,11 +498,11 @@ class _Server:
         files = {nodeid: str(Path(it.path).relative_to(ROOT)) for nodeid, it in items.items()}
         base = Baseline(lines, data["order"], files, data["seconds"])
         self.result["baseline"] = {"lines": {k: sorted(v) for k, v in lines.items()}, "order": base.order,
-                                   "files": files, "seconds": base.seconds}
+                                   "files": files, "seconds": base.seconds, "per_test": data["per_test"]}
         timeout = max(MIN_TIMEOUT, job.timeout_factor * base.seconds)
         module = sys.modules[job.name]
         bindings = _bindings()
-        order = _KillOrder()
+        order = _KillOrder(data["per_test"])
         outcomes: list[dict[str, Any]] = []
         fresh: list[int] = []
         queue: list[tuple[Mutant, list[str], str]] = []
@@ -732,7 +737,7 @@ def run_module(job: ModuleJob, on_outcome: Callable[[Outcome], None]) -> tuple[l
         on_outcome(outcome)
     b = result["baseline"]
     base = Baseline({k: set(v) for k, v in b["lines"].items()}, b["order"], b["files"], b["seconds"])
-    order = _KillOrder()
+    order = _KillOrder(b["per_test"])
     order.kills = dict(result["kills"])
     timeout = max(MIN_TIMEOUT, job.timeout_factor * base.seconds) + 10  # + import and collection
     queue = [by_index[i] for i in result["fresh"]]
