@@ -512,6 +512,7 @@ class _Server:
                 queue.append((m, list(base.order), "reimport"))
             elif not selected:
                 outcomes.append(_outcome_json(Outcome(m, "uncovered", "no test executes this line")))
+                _progress(job, outcomes[-1])
             else:
                 queue.append((m, selected, "swap"))
 
@@ -559,6 +560,7 @@ class _Server:
                     continue
                 order.record(outcome.killer)
                 outcomes.append(_outcome_json(outcome))
+                _progress(job, outcomes[-1])
         self.result.update({"outcomes": outcomes, "fresh": sorted(fresh), "kills": order.kills})
 
 
@@ -617,6 +619,12 @@ def _reimport(name: str, path: str, code: Any, bindings: list[tuple[str, str, st
         setattr(sys.modules[module_name], local, value)
 
 
+def _progress(job: ModuleJob, outcome: dict[str, Any]) -> None:
+    """One line per outcome, which the parent reports while the server runs."""
+    with open(job.progress, "a") as f:
+        f.write(json.dumps(outcome) + "\n")
+
+
 def _outcome_json(o: Outcome) -> dict[str, Any]:
     return {"index": o.mutant.index, "status": o.status, "detail": o.detail, "seconds": round(o.seconds, 2),
             "killer": o.killer}
@@ -632,6 +640,10 @@ class ModuleJob:
     jobs: int
     timeout_factor: float
     workdir: str
+
+    @property
+    def progress(self) -> str:
+        return os.path.join(self.workdir, f"progress-{self.name}.jsonl")
 
 
 def _serve(job: ModuleJob, report: str, scratch: str) -> None:
@@ -723,18 +735,31 @@ def _preload() -> None:
 def run_module(job: ModuleJob, on_outcome: Callable[[Outcome], None]) -> tuple[list[Outcome], float]:
     """Every mutant of one module: the server's, then the fresh ones. Returns the baseline time too."""
     pool = _Pool(1, job.workdir)
-    pool.spawn("server", lambda report, scratch: _serve(job, report, scratch), 24 * 3600, sandbox=False)
-    ((_, result, how),) = list(pool.wait_any())
+    server = pool.spawn("server", lambda report, scratch: _serve(job, report, scratch), 24 * 3600, sandbox=False)
+    by_index = {m.index: m for m in job.mutants}
+    outcomes: list[Outcome] = []
+
+    def follow() -> None:  # report the server's outcomes as they come
+        try:
+            with open(job.progress) as f:
+                lines = f.read().split("\n")[:-1]  # complete lines only
+        except FileNotFoundError:
+            return
+        for line in lines[len(outcomes):]:
+            o = json.loads(line)
+            outcomes.append(Outcome(by_index[o["index"]], o["status"], o["detail"], o["seconds"], o["killer"]))
+            on_outcome(outcomes[-1])
+
+    while not os.waitpid(server.pid, os.WNOHANG)[0]:
+        follow()
+        time.sleep(0.2)
+    follow()
+    pool.running.clear()
+    result = _read(server.report)
     if result is not None and "infra" in result:
         raise SystemExit(f"{job.name}: the module server failed:\n{result['infra']}")
     if result is None or "error" in result:
-        raise SystemExit(f"{job.name}: {(result or {}).get('error') or f'the module server died ({how})'}")
-    by_index = {m.index: m for m in job.mutants}
-    outcomes = []
-    for o in result["outcomes"]:
-        outcome = Outcome(by_index[o["index"]], o["status"], o["detail"], o["seconds"], o["killer"])
-        outcomes.append(outcome)
-        on_outcome(outcome)
+        raise SystemExit(f"{job.name}: {(result or {}).get('error') or 'the module server died'}")
     b = result["baseline"]
     base = Baseline({k: set(v) for k, v in b["lines"].items()}, b["order"], b["files"], b["seconds"])
     order = _KillOrder(b["per_test"])
