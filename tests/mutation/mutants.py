@@ -7,8 +7,9 @@ Operators: comparison swaps (``<`` to ``<=``, ``==`` to ``!=``, ``in`` to ``not 
 branches swapped (a lone ``if`` gets its condition negated), and ``a if c else b`` swapped.
 
 Not mutated, because no test can tell the difference (see ``EXCLUDED`` for the rules):
-docstrings, imports, annotations and type aliases, decorators, ``assert`` statements, format
-specs, a bare ``return`` that ends a function, and the snippets in ``EQUIVALENT``.
+docstrings, imports, annotations and type aliases, ``if TYPE_CHECKING`` blocks, decorators,
+``assert`` statements, format specs, a bare ``return`` that ends a function, and the snippets in
+``EQUIVALENT``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXCLUDED = {
     "docstrings": "documentation only",
     "imports": "removing one only fails at import time or changes nothing",
     "annotations and type aliases": "annotations are never evaluated (from __future__ import annotations)",
+    "if TYPE_CHECKING blocks": "imports for the type checker; the block never runs",
     "decorators": "cache sizes and dataclass flags: speed or invariants, not output",
     "assert statements": "type-narrowing invariants; python -O drops them",
     "format specs": "an f-string format spec wrapped in XX only fails to format",
@@ -88,12 +90,19 @@ _BODIES = ("body", "orelse", "finalbody")
 
 @dataclass(frozen=True)
 class Mutant:
-    """One mutant: its number in the file, where it is, and what it changes."""
+    """One mutant: its number in the file, where it is, and what it changes.
+
+    ``stmt_line``..``stmt_end`` are the lines of the innermost statement holding it: a test that
+    executes none of them cannot see the mutant (a line of a statement may get no trace event of
+    its own, such as the inner lines of a constant tuple).
+    """
 
     index: int
     line: int
     end_line: int
     description: str
+    stmt_line: int = 0
+    stmt_end: int = 0
 
 
 def _short(node: ast.AST) -> str:
@@ -104,6 +113,13 @@ def _short(node: ast.AST) -> str:
 def _is_docstring(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(
         stmt.value.value, str)
+
+
+def _is_type_checking(stmt: ast.stmt) -> bool:
+    """``if TYPE_CHECKING:``, whose body never runs."""
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _is_type_expression(node: ast.expr) -> bool:
@@ -127,6 +143,16 @@ class _Walker(ast.NodeTransformer):
         self.found: list[Mutant] = []
         self.applied: Mutant | None = None
         self.keyword: ast.keyword | None = None
+        self.statements: list[tuple[int, int]] = []  # the statements being visited, outermost first
+
+    def visit(self, node: ast.AST) -> Any:
+        if not isinstance(node, ast.stmt):
+            return super().visit(node)
+        self.statements.append((node.lineno, node.end_lineno or node.lineno))
+        try:
+            return super().visit(node)
+        finally:
+            self.statements.pop()
 
     # --- bookkeeping ---------------------------------------------------------------------
 
@@ -137,7 +163,11 @@ class _Walker(ast.NodeTransformer):
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         if any(snippet in text and re.search(pattern, description) for snippet, pattern in self.equivalent):
             return False
-        mutant = Mutant(self.count, line, end, description)
+        if isinstance(node, ast.stmt) or not self.statements:
+            stmt_line, stmt_end = line, end
+        else:
+            stmt_line, stmt_end = self.statements[-1]
+        mutant = Mutant(self.count, line, end, description, stmt_line, stmt_end)
         self.count += 1
         if self.target is None:
             self.found.append(mutant)
@@ -155,7 +185,7 @@ class _Walker(ast.NodeTransformer):
     def _body(self, stmts: list[ast.stmt], in_function: bool) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         for i, stmt in enumerate(stmts):
-            if self._done() or _is_docstring(stmt):
+            if self._done() or _is_docstring(stmt) or _is_type_checking(stmt):
                 out.append(stmt)
                 continue
             replaced = self._remove(stmt, last_in_function=in_function and i == len(stmts) - 1)

@@ -423,7 +423,7 @@ class _KillOrder:
 
 def _selection(m: Mutant, base: Baseline) -> list[str] | None:
     """The tests that execute the mutant's lines, or None when its lines run at import."""
-    span = set(range(m.line, m.end_line + 1))
+    span = set(range(m.stmt_line or m.line, (m.stmt_end or m.end_line) + 1))
     if span & base.lines.get(IMPORT, set()):
         return None
     return [t for t in base.order if span & base.lines.get(t, set())]
@@ -870,6 +870,7 @@ def save_scores(path: str, scores: list[ModuleScore]) -> None:
     with open(path, "w") as f:
         json.dump([{"module": s.module, "mutants": s.total, "outcomes": [
             {"index": o.mutant.index, "line": o.mutant.line, "end_line": o.mutant.end_line,
+             "stmt_line": o.mutant.stmt_line, "stmt_end": o.mutant.stmt_end,
              "description": o.mutant.description, "status": o.status, "detail": o.detail, "killer": o.killer,
              "seconds": round(o.seconds, 2)} for o in s.outcomes]} for s in scores], f, indent=1)
 
@@ -878,5 +879,6 @@ def load_scores(path: str) -> list[ModuleScore]:
     with open(path) as f:
         data = json.load(f)
     return [ModuleScore(s["module"], s["mutants"], [
-        Outcome(Mutant(o["index"], o["line"], o["end_line"], o["description"]), o["status"], o["detail"],
+        Outcome(Mutant(o["index"], o["line"], o["end_line"], o["description"], o.get("stmt_line", 0),
+                       o.get("stmt_end", 0)), o["status"], o["detail"],
                 o["seconds"], o["killer"]) for o in s["outcomes"]]) for s in data]

@@ -20,6 +20,10 @@ SOURCE = textwrap.dedent('''\
     from __future__ import annotations
 
     import functools
+    from typing import TYPE_CHECKING
+
+    if TYPE_CHECKING:
+        from x import y
 
     Alias = dict[str, int]
     LIMIT = 63
@@ -77,6 +81,14 @@ def test_each_mutant_changes_exactly_what_it_says() -> None:
     assert len(texts) == len(found)
     tree, _ = mutate(SOURCE, next(m.index for m in found if m.description.startswith("'<='")))
     assert "len(name) < LIMIT" in ast.unparse(tree)
+
+
+def test_a_mutant_knows_its_statement() -> None:
+    source = "def f():\n    return (\n        'a',\n        'b',\n    )\n"
+    found = list_mutants(source)
+    assert [(m.description, m.line, m.stmt_line, m.stmt_end) for m in found] == [
+        ("return None instead of return ('a', 'b')", 2, 2, 5), ("constant 'a' -> 'XXaXX'", 3, 2, 5),
+        ("constant 'b' -> 'XXbXX'", 4, 2, 5)]
 
 
 def test_if_else_branches_are_swapped_and_keyword_constants_named() -> None:
@@ -146,6 +158,7 @@ def test_tests_are_selected_by_the_lines_they_run() -> None:
     assert run._selection(Mutant(0, 8, 9, ""), base) == ["t2"]
     assert run._selection(Mutant(0, 7, 7, ""), base) == []
     assert run._selection(Mutant(0, 2, 5, ""), base) is None, "runs at import: every test, fresh"
+    assert run._selection(Mutant(0, 7, 7, "", 6, 7), base) == ["t1", "t2"], "its statement's lines count"
 
 
 def test_scores_weigh_modules_by_their_mutants() -> None:
