@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from krm_fn import crd, naming
 from krm_fn.model import parse_model_service
@@ -280,3 +281,79 @@ def test_default_images_of_the_function_config_fill_absent_and_empty_images() ->
     assert ms.spec.inferencePool is not None and ms.spec.inferencePool.endpointPicker.image == "p:1"
     ms, _ = parse_model_service(obj({"engine": {"image": "own:2"}}), p)
     assert ms is not None and ms.spec.engine.image == "own:2"
+
+
+def test_a_model_service_cannot_change_once_read() -> None:
+    ms, _ = parse_model_service(obj(), BASELINE)
+    assert ms is not None
+    with pytest.raises(ValidationError, match="Instance is frozen"):
+        ms.spec.engine.port = 1  # type: ignore[misc]
+
+
+def test_a_gateway_without_a_namespace_stays_without_one() -> None:
+    ms, _ = parse_model_service(obj({"httpRoute": {"gatewayRef": {"name": "gw"}}}), BASELINE)
+    assert ms is not None and ms.spec.httpRoute is not None
+    assert (ms.spec.httpRoute.gatewayRef.name, ms.spec.httpRoute.gatewayRef.namespace) == ("gw", "")
+
+
+@pytest.mark.parametrize("policy", ["Always", "IfNotPresent", "Never"])
+def test_every_pull_policy_is_accepted(policy: str) -> None:
+    assert problems(obj({"engine": {"imagePullPolicy": policy}})) == []
+
+
+@pytest.mark.parametrize(("name", "ok"), [("A_B", True), ("a.b-c", True), ("A=B", False), ("", False)])
+def test_env_names(name: str, ok: bool) -> None:
+    found = problems(obj({"engine": {"env": [{"name": "FIRST", "value": "1"}, {"name": name, "value": "x"}]}}))
+    assert [p for p, _ in found] == ([] if ok else ["spec.engine.env[1].name"])
+
+
+@pytest.mark.parametrize(("accelerator", "resource"), [
+    ("nvidia", "nvidia.com/gpu"), ("amd", "amd.com/gpu"), ("intel-gaudi", "habana.ai/gaudi"),
+    ("google", "google.com/tpu")])
+def test_the_accelerator_s_own_resource_is_not_compared(accelerator: str, resource: str) -> None:
+    res = {"requests": {resource: "8"}, "limits": {resource: "1"}}
+    spec = {"accelerator": {"type": accelerator}, "decode": {"resources": res}, "prefill": {"resources": res}}
+    assert problems(obj(spec)) == []
+    other = "amd.com/gpu" if resource != "amd.com/gpu" else "nvidia.com/gpu"
+    spec["prefill"] = {"resources": {"requests": {other: "8"}, "limits": {other: "1"}}}
+    assert [p for p, _ in problems(obj(spec))] == [f"spec.prefill.resources.requests[{other}]"]
+
+
+@pytest.mark.parametrize(("request_", "limit", "ok"), [
+    ("1024Ki", "1Mi", True), ("1025Ki", "1Mi", False), ("1024Gi", "1Ti", True), ("1025Gi", "1Ti", False),
+    ("1Pi", "1024Ti", True), ("1Ei", "1024Pi", True), ("1000m", "1", True), ("1001m", "1", False),
+    ("1e3", "1k", True), ("1001", "1k", False), ("1M", "1000k", True), ("1G", "999M", False),
+    ("1T", "1000G", True), ("1P", "1000T", True), ("1E", "1000P", True), ("1000000u", "1", True),
+    ("1000000001n", "1", False), ("0.5", "500m", True), (".5", "499m", False), ("1", "1", True),
+])
+def test_requests_against_limits_at_the_limit_itself(request_: str, limit: str, ok: bool) -> None:
+    res = {"requests": {"memory": request_}, "limits": {"memory": limit}}
+    found = problems(obj({"decode": {"resources": res}}))
+    assert [p for p, _ in found] == ([] if ok else ["spec.decode.resources.requests[memory]"])
+
+
+@pytest.mark.parametrize(("toleration", "ok"), [
+    ({"key": "k", "value": "v"}, True), ({"key": "k", "operator": "", "value": "v"}, True),
+    ({"operator": "Exists"}, True), ({"value": "v"}, False),
+])
+def test_a_toleration_without_an_operator_is_equal(toleration: dict[str, Any], ok: bool) -> None:
+    found = problems(obj({"decode": {"tolerations": [toleration]}}))
+    assert [p for p, _ in found] == ([] if ok else ["spec.decode.tolerations[0].operator"])
+
+
+V1 = profile(operatorVersion="v1.0.0")
+
+
+@pytest.mark.parametrize(("annotations", "paths"), [
+    ({"a": "b", "example.com/k": "v", "A.B": "c"}, []),
+    ({"bad key": "x", "ok": "y"}, ["spec.decode.annotations[bad key]"]),
+    ({"k": "v" * (262144 - 1)}, []),
+    ({"k": "v" * 262144}, ["spec.decode.annotations"]),
+    ({"k1": "v" * (131072 - 2), "k2": "v" * (131072 - 2)}, []),
+    ({"k1": "v" * (131072 - 2), "k2": "v" * (131072 - 1)}, ["spec.decode.annotations"]),
+])
+def test_pod_annotations_as_the_api_server_checks_them(annotations: dict[str, str], paths: list[str]) -> None:
+    found = _problems_with(V1, {"decode": {"annotations": annotations}, "prefill": {"annotations": {"a": "b"}}})
+    assert [p for p, _ in found] == paths
+    found = _problems_with(V1, {"prefill": {"annotations": annotations}})
+    assert [p for p, _ in found] == [p.replace("decode", "prefill") for p in paths]

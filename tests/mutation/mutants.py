@@ -31,6 +31,16 @@ EXCLUDED = {
     "EQUIVALENT snippets": "listed one by one with the reason",
 }
 
+# the typed field defaults of krm_fn/model.py (source text) and the schema fields they stand for
+MODEL_DEFAULTS_OF_EVERY_SCHEMA = {
+    "tensor: int = 1": "decode.parallelism.tensor", "data: int = 1": "decode.parallelism.data",
+    "dataLocal: int = 1": "decode.parallelism.dataLocal", 'mountPath: str = ""': "model.mountPath",
+    "port: int = 0": "engine.port inferencePool.endpointPicker.port", 'connector: str = ""': "routingProxy.connector",
+    "targetPort: int = 0": "routingProxy.targetPort", 'failureMode: str = ""': "inferencePool.endpointPicker.failureMode",
+    "enabled: bool = False": "monitoring.podMonitor.enabled", 'portName: str = ""': "monitoring.podMonitor.portName",
+    'path: str = ""': "monitoring.podMonitor.path", 'interval: str = ""': "monitoring.podMonitor.interval",
+}
+
 # (file suffix, text on the mutant's first line, regular expression its description must match,
 # reason): mutants that are equivalent by construction. Keep it short; give a reason for each.
 EQUIVALENT: list[tuple[str, str, str, str]] = [
@@ -59,6 +69,15 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ("krm_fn/naming.py", 'return out.removesuffix("-")', "", "stripped and collapsed before: it never ends in '-'"),
     ("krm_fn/naming.py", "return 0 < len(name) <= 63 and", r"^'<' -> '<='|^constant 0 -> -1$",
      "the pattern already refuses an empty name"),
+    # model.py's typed defaults behind a default of every shipped CRD schema (checked by
+    # tests/mutation/test_mutants.py), or behind apply_image_defaults, which always sets images
+    *(("krm_fn/model.py", field, "", "every shipped ModelService schema defaults it first")
+      for field in MODEL_DEFAULTS_OF_EVERY_SCHEMA),
+    ("krm_fn/model.py", 'image: str = ""', "", "apply_image_defaults sets every image first"),
+    ("krm_fn/model.py", 'uid: str = ""', "", "parse_model_service always passes a uid"),
+    ("krm_fn/model.py", "defer_build=True", r"\(defer_build=\)$", "when pydantic builds its validator: speed only"),
+    ("krm_fn/model.py", "later = releases.TAGS[releases.TAGS.index(p.release.tag) + 1:]", r"^constant 1 -> 0$",
+     "the current release cannot have the field: it is unknown there"),
     ("krm_fn/cli.py", 'elif len(args) == 1 and not args[0].startswith("-")', r"^constant 0 -> -1$",
      "args[-1] is args[0] in a list of one"),
     ("krm_fn/cli.py", 'with open(args[0], encoding="utf-8-sig") as f', r"^constant 0 -> -1$",

@@ -132,6 +132,19 @@ def test_every_equivalent_entry_still_matches_a_mutant(suffix: str, snippet: str
     assert reason
 
 
+def test_the_typed_defaults_called_equivalent_are_defaulted_by_every_shipped_schema() -> None:
+    from krm_fn import crd, releases
+
+    for api in {releases.release(t).api for t in releases.TAGS}:
+        spec = crd.modelservice_schema(api)["properties"]["spec"]
+        for paths in mutants.MODEL_DEFAULTS_OF_EVERY_SCHEMA.values():
+            for path in paths.split():
+                node = spec
+                for key in path.split("."):
+                    node = node["properties"][key]
+                assert "default" in node, f"{api}: {path} has no default, so its typed default can apply"
+
+
 def test_swap_in_gives_a_loaded_function_the_mutant_s_code(tmp_path: Path) -> None:
     path = tmp_path / "mutation_target.py"
     path.write_text(SOURCE)
