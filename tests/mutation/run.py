@@ -33,6 +33,7 @@ import ast
 import importlib
 import importlib.abc
 import importlib.util
+import itertools
 import json
 import os
 import random
@@ -181,6 +182,9 @@ def _finish(report: str, data: dict[str, Any] | None) -> None:
         os._exit(0)
 
 
+_SERIAL = itertools.count(1)  # names the children's files; with the pid, unique across processes
+
+
 @dataclass
 class _Job:
     pid: int
@@ -196,7 +200,6 @@ class _Pool:
 
     def __init__(self, jobs: int, workdir: str) -> None:
         self.jobs, self.workdir = jobs, workdir
-        self.serial = 0
         self.running: list[_Job] = []
 
     def spawn(self, key: Any, body: Callable[[str, str], None], timeout: float, sandbox: bool = True) -> _Job:
@@ -206,8 +209,7 @@ class _Pool:
         mutant that writes where it should not (a plugin installed into ``./b`` or ``~/.config``)
         writes there.
         """
-        self.serial += 1
-        base = os.path.join(self.workdir, f"{os.getpid()}-{self.serial}")
+        base = os.path.join(self.workdir, f"{os.getpid()}-{next(_SERIAL)}")
         report, scratch = base + ".json", base + ".d"
         sys.stdout.flush()
         sys.stderr.flush()
