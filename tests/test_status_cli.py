@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from krm_fn.status_cli import main
+from krm_fn.status_cli import flatten, main
 
 DATA = Path(__file__).parent / "data" / "status"
 NOW = "2026-03-21T10:30:00Z"
@@ -616,3 +616,100 @@ def test_yaml_1_1_lookalikes_stay_strings(
     code, out, _ = run(["-o", "yaml"], capsys, monkeypatch, stdin)
     assert code == 0
     assert '    labels:\n      switch: "on"\n' in out
+
+
+# ---------------------------------------------------------------- exact messages and edges
+
+
+HELP = (
+    "usage: modelservice-fn status [-h] [-o {table,yaml,json}] [--check] [--cluster] [-n NAMESPACE | -A] "
+    "[--kubeconfig FILE] [--context NAME] [FILE] Show the status the model-operator would write for each "
+    "ModelService, derived from its decode and prefill Deployments. positional arguments: FILE output of "
+    "`kubectl get modelservices,deployments -A -o yaml` (YAML or JSON; '-' or omitted: stdin) options: -h, "
+    "--help show this help message and exit -o {table,yaml,json}, --output {table,yaml,json} --check exit 3 "
+    "when any ModelService is not Ready live cluster (needs modelservice-fn[cluster]): --cluster read from the "
+    "cluster -n NAMESPACE, --namespace NAMESPACE namespace (default: the context's namespace, or default) -A, "
+    "--all-namespaces all namespaces --kubeconfig FILE kubeconfig file --context NAME kubeconfig context"
+)
+
+
+def test_help_exactly(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # no wrapping inside hyphenated words
+    code, out, err = run(["--help"], capsys, monkeypatch)
+    assert (code, err) == (0, "")
+    assert " ".join(out.replace("optional arguments:", "options:").split()) == HELP
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["--cluster", "file.yaml"], "FILE and --cluster cannot be combined"),
+    (["-n", "x"], "--namespace, -A, --kubeconfig and --context need --cluster"),
+])
+def test_usage_errors_exactly(argv: list[str], line: str, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(argv, capsys, monkeypatch)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == f"modelservice-fn status: error: {line}"
+
+
+@pytest.mark.parametrize(("stdin", "line"), [
+    ("", "empty input: expected `kubectl get modelservices,deployments -o yaml`"),
+    ("apiVersion: model.otterscale.io/v1alpha1\nkind: ModelService\nmetadata: x\n",
+     "a ModelService has no metadata.name"),
+])
+def test_errors_exactly(stdin: str, line: str, capsys: pytest.CaptureFixture[str],
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run([], capsys, monkeypatch, stdin) == (1, "", f"modelservice-fn status: error: {line}\n")
+
+
+def test_kubernetes_package_missing_exactly(capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "kubernetes.client", None)
+    code, out, err = run(["--cluster"], capsys, monkeypatch)
+    assert (code, out) == (1, "")
+    assert err == ("modelservice-fn status: error: --cluster needs the kubernetes package: "
+                   "pip install 'modelservice-fn[cluster]'\n")
+
+
+MS_NO_NS = "apiVersion: model.otterscale.io/v1alpha1\nkind: ModelService\nmetadata: {name: solo}\nspec: {}\n"
+
+
+def test_typed_lists_lend_their_kind_and_a_plain_list_does_not(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    typed = ("apiVersion: model.otterscale.io/v1alpha1\nkind: ModelServiceList\nitems:\n"
+             "- metadata: {name: a, namespace: n}\n  spec: {}\n")
+    code, out, _ = run([], capsys, monkeypatch, typed)
+    assert code == 0 and out.splitlines()[1].split()[:2] == ["n", "a"]
+    plain = typed.replace("kind: ModelServiceList", "kind: List")
+    assert run([], capsys, monkeypatch, plain) == (0, "", "No ModelServices found.\n")
+
+
+def test_only_the_model_service_group_and_apps_deployments_count(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    other = MS_NO_NS.replace("model.otterscale.io/v1alpha1", "other.example.com/v1alpha1")
+    assert run([], capsys, monkeypatch, other) == (0, "", "No ModelServices found.\n")
+    ms = MS_NO_NS.replace("spec: {}", "spec: {decode: {replicas: 1}}")
+    deployment = ("apiVersion: {group}/v1\nkind: Deployment\nmetadata: {{name: solo-decode}}\n"
+                  "spec: {{replicas: 1}}\nstatus: {{readyReplicas: 1}}\n")
+    ready = run([], capsys, monkeypatch, ms + "---\n" + deployment.format(group="apps"))
+    assert ready[0] == 0 and ready[1].splitlines()[1].split()[:4] == ["solo", "Ready", "True", "1/1"]
+    ignored = run([], capsys, monkeypatch, ms + "---\n" + deployment.format(group="extensions"))
+    assert ignored[1].splitlines()[1].split()[:4] == ["solo", "Pending", "False", "0/0"]
+
+
+def test_a_model_service_without_a_namespace_has_an_empty_column(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run([], capsys, monkeypatch, MS_NO_NS)
+    assert code == 0
+    assert out.splitlines()[1].startswith("            solo   ")
+
+
+def test_flatten_skips_null_documents_and_expands_lists() -> None:
+    assert flatten([None, {"kind": "DeploymentList", "apiVersion": "apps/v1", "items": [{"metadata": {}}]},
+                    {"kind": "List", "items": [{"kind": "X"}]}, {"kind": "Y"}]) == [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {}}, {"kind": "X"}, {"kind": "Y"}]
+
+
+def test_json_output_keeps_unicode(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin = MS_NO_NS.replace("metadata: {name: solo}", "metadata: {name: solo, labels: {team: équipe}}")
+    code, out, _ = run(["-o", "json"], capsys, monkeypatch, stdin)
+    assert code == 0 and '"team": "équipe"' in out

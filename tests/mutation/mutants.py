@@ -7,7 +7,8 @@ Operators: comparison swaps (``<`` to ``<=``, ``==`` to ``!=``, ``in`` to ``not 
 branches swapped (a lone ``if`` gets its condition negated), and ``a if c else b`` swapped.
 
 Not mutated, because no test can tell the difference (see ``EXCLUDED`` for the rules):
-docstrings, imports, annotations and type aliases, ``if TYPE_CHECKING`` blocks, decorators,
+docstrings, imports, annotations and type aliases, ``if TYPE_CHECKING`` and ``if __name__ ==
+"__main__"`` blocks, decorators,
 ``assert`` statements, format specs, a bare ``return`` that ends a function, and the snippets in
 ``EQUIVALENT``.
 """
@@ -24,6 +25,7 @@ EXCLUDED = {
     "imports": "removing one only fails at import time or changes nothing",
     "annotations and type aliases": "annotations are never evaluated (from __future__ import annotations)",
     "if TYPE_CHECKING blocks": "imports for the type checker; the block never runs",
+    "if __name__ == '__main__' blocks": "they run only when the file is a script, in a subprocess",
     "decorators": "cache sizes and dataclass flags: speed or invariants, not output",
     "assert statements": "type-narrowing invariants; python -O drops them",
     "format specs": "an f-string format spec wrapped in XX only fails to format",
@@ -78,6 +80,9 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ("krm_fn/model.py", "defer_build=True", r"\(defer_build=\)$", "when pydantic builds its validator: speed only"),
     ("krm_fn/model.py", "later = releases.TAGS[releases.TAGS.index(p.release.tag) + 1:]", r"^constant 1 -> 0$",
      "the current release cannot have the field: it is unknown there"),
+    ("krm_fn/status_cli.py", "REQUEST_TIMEOUT = 30.0", r"^constant 30\.0 -> 31\.0$", "half a minute, or a second more"),
+    ("krm_fn/status_cli.py", "widths = [max(len(line[i]) for line in table) + 3 for i in range(len(table[0]) - 1)]",
+     r"^constant 0 -> (1|-1)$", "every row of the table has the header's length"),
     ("krm_fn/cli.py", 'elif len(args) == 1 and not args[0].startswith("-")', r"^constant 0 -> -1$",
      "args[-1] is args[0] in a list of one"),
     ("krm_fn/cli.py", 'with open(args[0], encoding="utf-8-sig") as f', r"^constant 0 -> -1$",
@@ -135,8 +140,10 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 
 
 def _is_type_checking(stmt: ast.stmt) -> bool:
-    """``if TYPE_CHECKING:``, whose body never runs."""
+    """``if TYPE_CHECKING:`` (never runs) or ``if __name__ == "__main__":`` (runs only as a script)."""
     test = stmt.test if isinstance(stmt, ast.If) else None
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+        return True
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 

@@ -44,6 +44,10 @@ SOURCE = textwrap.dedent('''\
             n += x * 2
         print(f"{n:>4}")
         return
+
+
+    if __name__ == "__main__":
+        total([1])
 ''')
 
 
