@@ -182,3 +182,60 @@ def test_node_selector_tolerations_and_pull_policy_are_copied() -> None:
     assert pod["nodeSelector"] == {"gpu": "h100"}
     assert pod["tolerations"] == tol
     assert pod["containers"][0]["imagePullPolicy"] == "Always"
+
+
+# --- the NIXL side channel port, the docker config secret, parallelism defaults --------------------
+
+V090 = profile(operatorVersion="v0.9.0")
+MINIMAL = {"model": {"name": "m", "image": "reg/m:1"}, "engine": {}, "accelerator": {"type": "cpu"}, "decode": {}}
+
+
+def _ports(env: list[dict[str, Any]], p: Any = V090, **spec: Any) -> list[tuple[str, int]]:
+    ms = make({**MINIMAL, "engine": {"env": env}, **spec})
+    d = serving.build_decode_deployment(ms, p)
+    (vllm,) = d["spec"]["template"]["spec"]["containers"]
+    return [(port["name"], port["containerPort"]) for port in vllm["ports"]]
+
+
+@pytest.mark.parametrize(("value", "port"), [
+    ("5600", 5600), ("+5600", 5600), ("0005600", 5600), ("1", 1), ("65535", 65535), ("00065535", 65535),
+    ("0", 0), ("65536", 0), ("-1", 0), ("100000", 0), ("5600 ", 0), ("56a", 0), ("", 0), ("0x10", 0),
+])
+def test_the_nixl_side_channel_port_is_read_as_go_reads_it(value: str, port: int) -> None:
+    env = [{"name": "OTHER", "value": "7000"}, {"name": "VLLM_NIXL_SIDE_CHANNEL_PORT", "value": value},
+           {"name": "VLLM_NIXL_SIDE_CHANNEL_PORT", "value": "7001"}]
+    assert _ports(env) == [("http", 8000)] + ([("nixl-side", port)] if port else [])
+
+
+def test_the_nixl_side_channel_port_needs_a_plain_value_a_release_and_its_own_port() -> None:
+    ref = {"name": "VLLM_NIXL_SIDE_CHANNEL_PORT", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+    assert _ports([ref]) == [("http", 8000)]
+    plain = {"name": "VLLM_NIXL_SIDE_CHANNEL_PORT", "value": "5600"}
+    assert _ports([plain], BASELINE) == [("http", 8000)]
+    assert _ports([{**plain, "value": "8000"}]) == [("http", 8000)]
+    assert _ports([plain], V090, routingProxy={}) == [("http", 8200), ("nixl-side", 5600)]
+
+
+@pytest.mark.parametrize(("secrets", "volume"), [
+    ([{"name": "creds"}, {"name": "other"}], "creds"), ([{}], ""),
+])
+def test_model_unpack_reads_the_first_pull_secret(secrets: list[dict[str, str]], volume: str) -> None:
+    ms = make({**MINIMAL, "model": {**MINIMAL["model"], "imagePullSecrets": secrets}})
+    pod = serving.build_decode_deployment(ms, V090)["spec"]["template"]["spec"]
+    assert pod["volumes"][-1] == {"name": "docker-config", "secret": {
+        "secretName": volume, "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}}
+
+
+def test_parallelism_of_one_adds_no_flags_and_one_gpu() -> None:
+    for decode in ({}, {"parallelism": {"tensor": 1, "data": 1, "dataLocal": 1}}):
+        ms = make({**MINIMAL, "accelerator": {"type": "nvidia"}, "decode": decode})
+        (vllm,) = serving.build_decode_deployment(ms, BASELINE)["spec"]["template"]["spec"]["containers"]
+        assert vllm["args"] == ["/models", "--port", "8000", "--served-model-name", "m"]
+        assert vllm["resources"] == {"limits": {"nvidia.com/gpu": "1"}, "requests": {"nvidia.com/gpu": "1"}}
+
+
+def test_an_empty_mount_path_is_the_default_one() -> None:
+    ms = make({**MINIMAL, "model": {**MINIMAL["model"], "mountPath": ""}})
+    pod = serving.build_decode_deployment(ms, BASELINE)["spec"]["template"]["spec"]
+    assert pod["containers"][0]["args"][0] == "/models"
+    assert pod["containers"][0]["volumeMounts"] == [{"name": "model", "mountPath": "/models", "readOnly": True}]

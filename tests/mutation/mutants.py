@@ -34,6 +34,14 @@ EXCLUDED = {
 }
 
 # the typed field defaults of krm_fn/model.py (source text) and the schema fields they stand for
+# (schema field, keyword, value) that every shipped ModelService schema has: what the
+# equivalent fallbacks of serving.py rely on (checked by tests/mutation/test_mutants.py)
+SCHEMA_GUARANTEES = [
+    ("engine.port", "minimum", 1), ("routingProxy.targetPort", "minimum", 1),
+    *((f"{role}.parallelism.{p}", "minimum", 1) for role in ("decode", "prefill") for p in ("tensor", "data", "dataLocal")),
+    ("decode.replicas", "default", 1), ("prefill.replicas", "default", 1),
+    ("accelerator.type", "enum", ["nvidia", "amd", "intel-gaudi", "google", "cpu"]),
+]
 MODEL_DEFAULTS_OF_EVERY_SCHEMA = {
     "tensor: int = 1": "decode.parallelism.tensor", "data: int = 1": "decode.parallelism.data",
     "dataLocal: int = 1": "decode.parallelism.dataLocal", 'mountPath: str = ""': "model.mountPath",
@@ -83,6 +91,27 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ("krm_fn/status_cli.py", "REQUEST_TIMEOUT = 30.0", r"^constant 30\.0 -> 31\.0$", "half a minute, or a second more"),
     ("krm_fn/status_cli.py", "widths = [max(len(line[i]) for line in table) + 3 for i in range(len(table[0]) - 1)]",
      r"^constant 0 -> (1|-1)$", "every row of the table has the header's length"),
+    # serving.py's fallbacks behind a minimum and a default of every shipped schema (checked too)
+    ("krm_fn/serving.py", "return ms.spec.engine.port if ms.spec.engine.port > 0 else DEFAULT_ENGINE_PORT",
+     r"^'>' -> '>='|^constant 0 -> (1|-1)$", "spec.engine.port is at least 1"),
+    ("krm_fn/serving.py", "DEFAULT_ENGINE_PORT = 8000", "", "spec.engine.port is at least 1"),
+    ("krm_fn/serving.py", "return rp.targetPort if rp is not None and rp.targetPort > 0 else DEFAULT_TARGET_PORT",
+     r"^'and' -> 'or'|^'>' -> '>='|^constant 0 -> (1|-1)$",
+     "spec.routingProxy.targetPort is at least 1, and only a routing proxy asks for it"),
+    ("krm_fn/serving.py", "DEFAULT_TARGET_PORT = 8200", "", "spec.routingProxy.targetPort is at least 1"),
+    ("krm_fn/serving.py", "return (max(p.tensor, 1), max(p.data, 1), max(p.dataLocal, 1))",
+     r"^constant 1 -> 0 \(argument 2 of max\)$", "every parallelism is at least 1"),
+    ("krm_fn/serving.py", '"replicas": role.replicas if role.replicas is not None else 1,', r"^constant 1 -> ",
+     "spec.decode.replicas and spec.prefill.replicas default to 1"),
+    ("krm_fn/serving.py", 'resource = ACCELERATOR_RESOURCES.get(accelerator, "")', r"^constant '' ",
+     "spec.accelerator.type is an enum of the table's keys"),
+    ("krm_fn/serving.py", '"cpu": "",', r"^constant 'cpu'", "a missing key gives the same \"\" as the cpu entry"),
+    ("krm_fn/serving.py", "if not resource or gpus <= 0:", r"^'<=' -> '<'|^constant 0 -> -1$",
+     "gpus is a product of parallelisms, each at least 1"),
+    ("krm_fn/serving.py", 'out.update({k: v for k, v in resources.items() if k not in ("limits", "requests")})',
+     r"^remove ", "resources hold only limits and requests here: claims are refused before"),
+    ("krm_fn/serving.py", "return []", r"^return None instead of return \[\]$",
+     "routing_proxy_env without tracing: its caller only tests the list's truth"),
     ("krm_fn/cli.py", 'elif len(args) == 1 and not args[0].startswith("-")', r"^constant 0 -> -1$",
      "args[-1] is args[0] in a list of one"),
     ("krm_fn/cli.py", 'with open(args[0], encoding="utf-8-sig") as f', r"^constant 0 -> -1$",
@@ -169,6 +198,7 @@ class _Walker(ast.NodeTransformer):
         self.found: list[Mutant] = []
         self.applied: Mutant | None = None
         self.keyword: ast.keyword | None = None
+        self.argument: tuple[ast.AST, str] | None = None
         self.statements: list[tuple[int, int]] = []  # the statements being visited, outermost first
 
     def visit(self, node: ast.AST) -> Any:
@@ -386,6 +416,18 @@ class _Walker(ast.NodeTransformer):
         node.values = values
         return node
 
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        node.func = self.visit(node.func)
+        args = []
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, ast.Constant):  # named in its description: "(argument 2 of max)"
+                self.argument = (arg, f"argument {i + 1} of {_short(node.func)}")
+            args.append(self.visit(arg))
+            self.argument = None
+        node.args = args
+        node.keywords = [self.visit(k) for k in node.keywords]
+        return node
+
     def visit_keyword(self, node: ast.keyword) -> ast.AST:
         outer, self.keyword = self.keyword, node
         node.value = self.visit(node.value)
@@ -405,6 +447,8 @@ class _Walker(ast.NodeTransformer):
             new = f"XX{value}XX"
             replacements = [(new, f"{_short(node)} -> {new!r}"[:90])]
         where = f" ({self.keyword.arg}=)" if self.keyword is not None and self.keyword.value is node else ""
+        if self.argument is not None and self.argument[0] is node:
+            where = f" ({self.argument[1]})"
         for new_value, description in replacements:
             if self._offer(node, f"constant {description}{where}"):
                 return ast.copy_location(ast.Constant(value=new_value), node)

@@ -62,7 +62,7 @@ def test_every_operator_and_nothing_else() -> None:
         "remove if len(name) <= LIMIT and flag:", "negate the condition of if len(name) <= LIMIT and flag",
         "'and' -> 'or' in len(name) <= LIMIT and flag", "'<=' -> '<' in len(name) <= LIMIT",
         "return None instead of return not name.startswith('-')", "drop the 'not' of not name.startswith('-')",
-        "constant '-' -> 'XX-XX'",
+        "constant '-' -> 'XX-XX' (argument 1 of name.startswith)",
         "return None instead of return False", "constant False -> True",
         "remove n = 0", "constant 0 -> 1", "constant 0 -> -1",
         "remove for x in xs:", "remove n += x * 2", "'+=' -> '-=' in n += x * 2", "'*' -> '/' in x * 2",
@@ -147,6 +147,18 @@ def test_the_typed_defaults_called_equivalent_are_defaulted_by_every_shipped_sch
                 for key in path.split("."):
                     node = node["properties"][key]
                 assert "default" in node, f"{api}: {path} has no default, so its typed default can apply"
+
+
+def test_what_the_equivalent_fallbacks_rely_on_holds_in_every_shipped_schema() -> None:
+    from krm_fn import crd, releases
+
+    for api in {releases.release(t).api for t in releases.TAGS}:
+        spec = crd.modelservice_schema(api)["properties"]["spec"]
+        for path, keyword, value in mutants.SCHEMA_GUARANTEES:
+            node = spec
+            for key in path.split("."):
+                node = node["properties"][key]
+            assert node.get(keyword) == value, f"{api}: {path} {keyword} is {node.get(keyword)!r}, not {value!r}"
 
 
 def test_swap_in_gives_a_loaded_function_the_mutant_s_code(tmp_path: Path) -> None:
