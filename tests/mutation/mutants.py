@@ -41,6 +41,8 @@ SCHEMA_GUARANTEES = [
     *((f"{role}.parallelism.{p}", "minimum", 1) for role in ("decode", "prefill") for p in ("tensor", "data", "dataLocal")),
     ("decode.replicas", "default", 1), ("prefill.replicas", "default", 1),
     ("accelerator.type", "enum", ["nvidia", "amd", "intel-gaudi", "google", "cpu"]),
+    ("inferencePool.endpointPicker.failureMode", "default", "FailOpen"),
+    ("inferencePool.endpointPicker.failureMode", "enum", ["FailOpen", "FailClose"]),
 ]
 MODEL_DEFAULTS_OF_EVERY_SCHEMA = {
     "tensor: int = 1": "decode.parallelism.tensor", "data: int = 1": "decode.parallelism.data",
@@ -112,6 +114,8 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
      r"^remove ", "resources hold only limits and requests here: claims are refused before"),
     ("krm_fn/serving.py", "return []", r"^return None instead of return \[\]$",
      "routing_proxy_env without tracing: its caller only tests the list's truth"),
+    ("krm_fn/gateway.py", 'DEFAULT_FAILURE_MODE = "FailOpen"', "",
+     "spec.inferencePool.endpointPicker.failureMode defaults to FailOpen and is an enum"),
     ("krm_fn/cli.py", 'elif len(args) == 1 and not args[0].startswith("-")', r"^constant 0 -> -1$",
      "args[-1] is args[0] in a list of one"),
     ("krm_fn/cli.py", 'with open(args[0], encoding="utf-8-sig") as f', r"^constant 0 -> -1$",
