@@ -18,8 +18,8 @@ baseline run of the tests, traced, records which test executes which line. Then 
   even without a mutant (checked once per module) cannot be trusted here: a mutant that only it
   could kill runs in a fresh pytest process instead;
 - a failing or erroring run kills the mutant, a passing run lets it survive; a run slower than
-  ``--timeout-factor`` times the traced baseline (at least 20 s) kills it ("timeout"), as does a
-  child that dies without reporting (a crash, the memory limit of 4 GiB).
+  ``--timeout-factor`` times what its tests took in the traced baseline (at least 10 s) kills it
+  ("timeout"), as does a child that dies without reporting (a crash, the memory limit of 4 GiB).
 
 Tests that run the program in a subprocess see the original code, not the mutant: only
 in-process tests can kill mutants. The score of a module is killed / (killed + survived); the
@@ -64,7 +64,7 @@ EXTRA_TESTS = {
 }
 SKIPPED_MODULES = ("__main__.py",)  # runs only as ``python -m krm_fn``, in a subprocess
 MEMORY_LIMIT = 4 << 30
-MIN_TIMEOUT = 20.0
+MIN_TIMEOUT = 10.0
 IMPORT = "<import>"  # lines run while the module is imported and the tests collected
 # imported once in the parent, so that each forked process starts with them loaded
 PRELOAD = ("pytest", "_pytest.python", "_pytest.capture", "hypothesis", "hypothesis.strategies", "yaml",
@@ -501,10 +501,10 @@ class _Server:
         base = Baseline(lines, data["order"], files, data["seconds"])
         self.result["baseline"] = {"lines": {k: sorted(v) for k, v in lines.items()}, "order": base.order,
                                    "files": files, "seconds": base.seconds, "per_test": data["per_test"]}
-        timeout = max(MIN_TIMEOUT, job.timeout_factor * base.seconds)
+        per_test: dict[str, float] = data["per_test"]
         module = sys.modules[job.name]
         bindings = _bindings()
-        order = _KillOrder(data["per_test"])
+        order = _KillOrder(per_test)
         outcomes: list[dict[str, Any]] = []
         fresh: list[int] = []
         queue: list[tuple[Mutant, list[str], str]] = []
@@ -550,7 +550,9 @@ class _Server:
         while queue or pool.running:
             while queue and len(pool.running) < job.jobs:
                 m, selected, mode = queue.pop(0)
-                pool.spawn((m, selected, mode), mutant_body(m, selected, mode), timeout)
+                expected = sum(per_test.get(t, 0.0) for t in selected)  # traced: slower than the run
+                pool.spawn((m, selected, mode), mutant_body(m, selected, mode),
+                           max(MIN_TIMEOUT, job.timeout_factor * expected))
             for child, data, how in pool.wait_any():
                 m, selected, mode = child.key
                 if data is not None and data.get("reimport"):
