@@ -129,7 +129,7 @@ def test_large_int_paths_name_keys_and_values() -> None:
     (".Inf", math.inf), (".INF", math.inf), ("+.inf", math.inf), ("+.Inf", math.inf), ("+.INF", math.inf),
     ("-.inf", -math.inf), ("-.Inf", -math.inf), ("-.INF", -math.inf),
     ("0o", "0o"), ("0o7", 7), ("0o8", "0o8"), ("0x", "0x"), ("0xff", 255), ("0xFF", 255), ("0xX", "0xX"),
-    ("0xg", "0xg"), ("+12", 12), ("1.", 1.0), (".5", 0.5), ("-1e-3", -0.001), ("nothing", "nothing"),
+    ("0xg", "0xg"), ("0x1", 1), ("0o1", 1), ("0oX", "0oX"), ("+12", 12), ("1.", 1.0), (".5", 0.5), ("-1e-3", -0.001), ("nothing", "nothing"),
     ("tru", "tru"), ("~~", "~~"), ("+", "+"), (".", "."),
 ])
 def test_every_spelling_of_the_core_schema(text: str, value: object) -> None:
@@ -192,8 +192,8 @@ def test_errors_name_their_line_and_column(text: str, message: str) -> None:
 
 def test_duplicate_keys_in_a_copied_item_are_recorded_with_their_path() -> None:
     (doc,) = yamlio.read_documents("items:\n- a:\n    b: 1\n    b: 2\n- x:\n  - {}\n  - c: 1\n    c: 2\n"
-                                   "- d: 1\n  d: 2\n  e: 1\n  e: 2\n")
-    assert [s.duplicate_key for s in doc.item_spans["items"]] == ["a.b", "x[1].c", "d"]
+                                   "- d: 1\n  d: 2\n  e: 1\n  e: 2\n- f:\n    g:\n      h: 1\n      h: 2\n")
+    assert [s.duplicate_key for s in doc.item_spans["items"]] == ["a.b", "x[1].c", "d", "f.g.h"]
     assert doc.value["items"][0] == {"a": {"b": 2}}
 
 
@@ -297,6 +297,12 @@ def test_an_alias_to_an_anchor_outside_the_items_makes_the_item_re_emitted() -> 
 def test_the_function_config_may_alias_an_item() -> None:
     (doc,) = yamlio.read_documents("items:\n- a: &x 1\nfunctionConfig:\n  b: *x\n  c: [*x]\n")
     assert doc.value["functionConfig"] == {"b": 1, "c": [1]}
+
+
+def test_the_last_item_of_a_text_without_a_final_newline() -> None:
+    text = "items:\n- a: X"
+    (doc,) = yamlio.read_documents(text)
+    assert yamlio.sequence_entry(text, doc.item_spans["items"][0]) == "- a: X\n"
 
 
 def test_span_text_ends_every_span_with_one_newline() -> None:
