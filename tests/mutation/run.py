@@ -541,7 +541,7 @@ class _Server:
                     code, _ = mutated_code(job.source, m.index, job.path)
                     try:
                         _reimport(job.name, job.path, code, bindings)
-                    except Exception as e:  # noqa: BLE001  the mutant breaks the import: what a fresh run sees
+                    except BaseException as e:  # noqa: BLE001  the mutant breaks the import, as a fresh run sees
                         _finish(report, {"failed": [f"the import fails: {type(e).__name__}: {e}"], "ran": 0})
                 run = [items[t] for t in order.sort(selected) if t not in unfaithful]
                 _finish(report, {"failed": _run_items(run, stop_on_failure=True), "ran": len(run)})
