@@ -709,7 +709,29 @@ def test_flatten_skips_null_documents_and_expands_lists() -> None:
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {}}, {"kind": "X"}, {"kind": "Y"}]
 
 
+@pytest.mark.parametrize("where", ["stdin", "file"])
+def test_not_utf8_names_what_it_read(where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "get.yaml"
+    path.write_bytes(b"kind: \xff\n")
+    code, out, err = run([str(path)] if where == "file" else [], capsys, monkeypatch,
+                         None if where == "file" else b"kind: \xff\n")
+    assert (code, out) == (1, "")
+    name = path if where == "file" else "stdin"
+    assert err.startswith(f"modelservice-fn status: error: cannot read {name}: not UTF-8 text")
+
+
 def test_json_output_keeps_unicode(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     stdin = MS_NO_NS.replace("metadata: {name: solo}", "metadata: {name: solo, labels: {team: équipe}}")
     code, out, _ = run(["-o", "json"], capsys, monkeypatch, stdin)
     assert code == 0 and '"team": "équipe"' in out
+
+
+def test_a_second_ready_condition_shows_as_it_is(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """As meta.SetStatusCondition: only the first Ready is replaced; the table shows the first Ready."""
+    stdin = MS_NO_NS.replace("spec: {}", "spec: {}\nstatus:\n  conditions:\n  - {type: Ready, status: 'True'}\n"
+                                         "  - {type: Ready}\n")
+    code, out, _ = run([], capsys, monkeypatch, stdin)
+    assert code == 0
+    assert out.splitlines()[1].split() == ["solo", "Pending", "0/0", "-"]

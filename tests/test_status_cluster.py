@@ -385,3 +385,41 @@ def test_invalid_kubeconfig(
     code, out, err = run(["--cluster", "--kubeconfig", str(config)], capsys)
     assert_one_line_error((code, out, err))
     assert "kubeconfig" in err
+
+
+# ---------------------------------------------------------------- exact lines
+
+
+def test_unreachable_server_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}")
+    assert run(["--cluster", "--kubeconfig", str(config)], capsys) == (
+        1, "", (f"modelservice-fn status: error: cannot reach the cluster at http://127.0.0.1:{port}: "
+               "[Errno 111] Connection refused\n"))
+
+
+def test_deployments_of_all_namespaces_that_cannot_be_listed(
+    api: FakeAPI, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api.routes[f"{DEP_PATH}/deployments"] = (403, status_body(403, "Forbidden", "no, \n not\tyou"))
+    assert run(["--cluster", "-A", "--kubeconfig", str(kubeconfig)], capsys) == (
+        1, "", "modelservice-fn status: error: listing deployments: HTTP 403: no, not you\n")
+
+
+def test_a_status_without_a_message_gives_the_http_reason(
+    api: FakeAPI, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api.routes[f"{DEP_PATH}/namespaces/llm/deployments"] = (500, json.dumps({"kind": "Status", "code": 500}).encode())
+    assert run(["--cluster", "--kubeconfig", str(kubeconfig)], capsys) == (
+        1, "", "modelservice-fn status: error: listing deployments: HTTP 500: Internal Server Error\n")
+
+
+def test_invalid_kubeconfig_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "kc"
+    config.write_text("not: [valid")
+    code, out, err = run(["--cluster", "--kubeconfig", str(config)], capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"modelservice-fn status: error: invalid kubeconfig {config}: while parsing a flow sequence")
+    assert err.count("\n") == 1
