@@ -23,7 +23,8 @@ from typing import Any
 EXCLUDED = {
     "docstrings": "documentation only",
     "imports": "removing one only fails at import time or changes nothing",
-    "annotations and type aliases": "annotations are never evaluated (from __future__ import annotations)",
+    "annotations and type aliases": "annotations are never evaluated (from __future__ import annotations); "
+                                    "type variables only serve them",
     "if TYPE_CHECKING blocks": "imports for the type checker; the block never runs",
     "if __name__ == '__main__' blocks": "they run only when the file is a script, in a subprocess",
     "decorators": "cache sizes and dataclass flags: speed or invariants, not output",
@@ -227,6 +228,9 @@ def _is_type_checking(stmt: ast.stmt) -> bool:
 
 def _is_type_expression(node: ast.expr) -> bool:
     if isinstance(node, (ast.Name, ast.Attribute)):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and (
+            ast.unparse(node.func).rpartition(".")[2] in ("TypeVar", "ParamSpec", "NewType")):
         return True
     if isinstance(node, ast.Subscript):
         return _is_type_expression(node.value)

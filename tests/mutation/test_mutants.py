@@ -20,12 +20,13 @@ SOURCE = textwrap.dedent('''\
     from __future__ import annotations
 
     import functools
-    from typing import TYPE_CHECKING
+    from typing import TYPE_CHECKING, TypeVar
 
     if TYPE_CHECKING:
         from x import y
 
     Alias = dict[str, int]
+    T = TypeVar("T")
     LIMIT = 63
 
 
