@@ -487,3 +487,112 @@ def test_documents_with_anchors_are_written_without_them(capsys: pytest.CaptureF
     code, out, _ = main(capsys, "--allow-empty", str(tmp_path))
     assert code == 0
     assert out == 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: one\n  "y": one\n'
+
+
+# --- exact lines and the edges of what is applied ------------------------------------------------
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
+def test_tool_configs_are_dropped_but_not_their_namesakes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n---\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux\n---\n"
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n---\n"
+        "apiVersion: other.example.com/v1\nkind: Kptfile\nmetadata:\n  name: not-kpt\n---\n"
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n---\n"
+        "apiVersion: v1\nkind: Component\nmetadata:\n  name: core\n")
+    code, out, err = main(capsys, str(tmp_path))
+    assert (code, err) == (0, "")
+    assert kinds(docs(out)) == [("Kustomization", "flux"), ("Kptfile", "not-kpt"), ("Component", "core")]
+
+
+@pytest.mark.parametrize(("value", "kept"), [('"true"', False), ("true", False), ('"false"', True), ("yes", True)])
+def test_local_config_means_true(capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str, kept: bool) -> None:
+    (tmp_path / "a.yaml").write_text(CM.format(name="c") + f"  annotations:\n    config.kubernetes.io/local-config: "
+                                                           f"{value}\n")
+    code, out, _ = main(capsys, str(tmp_path))
+    assert code == 0 and (out != "") is kept
+
+
+def test_namespaces_then_crds_then_the_input_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {name}\n"
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
+    (tmp_path / "a.yaml").write_text("---\n".join([CM.format(name="c1"), crd.format(name="d1"), ns.format(name="n1"),
+                                                   CM.format(name="c2"), ns.format(name="n2"), crd.format(name="d2")]))
+    code, out, _ = main(capsys, str(tmp_path))
+    assert code == 0
+    assert kinds(docs(out)) == [("Namespace", "n1"), ("Namespace", "n2"), ("CustomResourceDefinition", "d1"),
+                                ("CustomResourceDefinition", "d2"), ("ConfigMap", "c1"), ("ConfigMap", "c2")]
+
+
+def test_objects_whose_annotations_cannot_be_placed_pass_through(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    odd = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  annotations: [not, a, map]\n"
+    (tmp_path / "a.yaml").write_text(odd + "---\napiVersion: v1\nkind: Secret\nmetadata: plain\n")
+    assert main(capsys, str(tmp_path)) == (0, odd + "---\napiVersion: v1\nkind: Secret\nmetadata: plain\n", "")
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    ([], "no PATH given"), (["--config"], "--config needs a FILE"), (["--config=", "."], "--config needs a FILE"),
+    (["-v", "."], "unknown option -v"),
+])
+def test_usage_errors_exactly(capsys: pytest.CaptureFixture[str], argv: list[str], line: str) -> None:
+    assert main(capsys, *argv) == (2, "", f"modelservice-fn render: {line} (see modelservice-fn render --help)\n")
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_exactly(capsys: pytest.CaptureFixture[str], flag: str) -> None:
+    assert main(capsys, "x", flag) == (0, render.USAGE, "")
+
+
+def test_paths_after_a_double_dash_are_paths(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-x.yaml").write_text(CM.format(name="dash"))
+    assert main(capsys, "--", "-x.yaml") == (0, CM.format(name="dash"), "")
+    assert main(capsys, "--", "-missing") == (1, "", "modelservice-fn: -missing: no such file or directory\n")
+
+
+def test_errors_exactly(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(capsys, str(empty)) == (
+        1, "", f"modelservice-fn: {empty}: no .yaml, .yml or .json files in this directory\n")
+    (tmp_path / "bad.yaml").write_bytes(b"a: 1\n\xff")
+    assert main(capsys, str(tmp_path / "bad.yaml")) == (
+        1, "", f"modelservice-fn: {tmp_path}/bad.yaml: not UTF-8 text (invalid byte at offset 5)\n")
+    (tmp_path / "ms.yaml").write_text(MODELSERVICE.format(name="llm").replace("type: nvidia", "type: tpu"))
+    assert main(capsys, str(tmp_path / "ms.yaml")) == (
+        1, "", (f'modelservice-fn: 1 error: ModelService ml/llm spec.accelerator.type: unsupported value "tpu": '
+               f'must be one of "nvidia", "amd", "intel-gaudi", "google", "cpu" ({tmp_path}/ms.yaml)\n'))
+
+
+def test_config_errors_exactly(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    two = app.parent / "two.yaml"
+    two.write_text(CM.format(name="a") + "---\n" + CM.format(name="b"))
+    assert main(capsys, "--config", str(two), str(app)) == (
+        1, "", f"modelservice-fn: --config {two}: expected one EPPConfig or ConfigMap, found 2 documents\n")
+    bad = app.parent / "bad.yaml"
+    bad.write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\nmetadata:\n  name: c\n"
+                   "provider: aws\n")
+    assert main(capsys, "--config", str(bad), str(app)) == (
+        1, "", f"modelservice-fn: 1 error: EPPConfig c provider: Input should be 'istio', 'gke' or 'none' ({bad})\n")
+    (app / "c1.yaml").write_text(bad.read_text().replace("aws", "none"))
+    (app / "c2.yaml").write_text(bad.read_text())
+    assert main(capsys, str(app)) == (
+        1, "", (f"modelservice-fn: found 2 EPPConfig objects ({app}/c1.yaml, {app}/c2.yaml): keep one, or choose "
+               "with --config FILE\n"))
+    (app / "c1.yaml").unlink()
+    assert main(capsys, str(app)) == (
+        1, "", (f"modelservice-fn: 1 error: EPPConfig c provider: Input should be 'istio', 'gke' or 'none' "
+               f"({app}/c2.yaml)\n"))
+
+
+def test_a_warning_is_one_exact_line(capsys: pytest.CaptureFixture[str], app: Path) -> None:
+    (app / "ms.yaml").write_text(MODELSERVICE.format(name="llm").replace("  decode:\n", "  prefill: {}\n  decode:\n"))
+    code, out, err = main(capsys, str(app))
+    assert code == 0 and out
+    assert err == (f"modelservice-fn: warning: ModelService ml/llm spec.prefill: prefill/decode disaggregation "
+                   f"without spec.routingProxy: decode pods get no routing sidecar, so requests never reach the "
+                   f"prefill pods ({app}/ms.yaml)\n")
