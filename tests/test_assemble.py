@@ -352,7 +352,8 @@ def test_a_clash_is_not_counted_as_generated() -> None:
 
 def test_model_services_of_another_version_or_with_duplicate_keys_are_errors() -> None:
     other = {**SMALL, "apiVersion": "model.otterscale.io/v1beta1"}
-    assert _errors(resource_list(other)) == ["unsupported version: this function reads model.otterscale.io/v1alpha1"]
+    assert _errors(resource_list(other)) == [("unsupported version model.otterscale.io/v1beta1 of ModelService: did you "
+                                             "mean apiVersion: model.otterscale.io/v1alpha1?")]
     text = resource_list(SMALL).replace("    name: m\n", "    name: m\n    name: m\n", 1)
     assert _errors(text) == ["duplicate key: its second value would silently replace the first"]
     assert [r["field"]["path"] for r in results(run(text).stdout)] == ["metadata.name"]

@@ -129,7 +129,7 @@ def test_legacy_mode_writes_documents_with_anchors_without_them(tmp_path: Path) 
 # --- in-process: krm_fn.cli.main with argv, stdin bytes and captured streams -----------------
 
 CASES = ROOT / "tests" / "cases"
-STREAM = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep  # comment\ndata:\n  a: on\n---\n"
+STREAM = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep  # comment\ndata:\n  a: x\n---\n"
           "apiVersion: model.otterscale.io/v1alpha1\nkind: ModelService\nmetadata:\n  name: llama\n"
           "  namespace: ml\nspec:\n  model: {name: m, image: 'reg/m:1'}\n  engine: {}\n"
           "  accelerator: {type: cpu}\n  decode: {}\n  inferencePool: {endpointPicker: {}}\n")
@@ -177,10 +177,27 @@ def _fatal(message: str) -> str:
 
 @pytest.mark.parametrize("flag", ["-h", "--help", "help"])
 def test_help_in_process(main: Callable[..., Outcome], flag: str) -> None:
+    readme = (ROOT / "function-config" / "README.md").read_text()
     r = main(flag, "ignored")
     assert (r.code, r.err) == (0, "")
-    assert r.out.startswith("usage: modelservice-fn                      run as a KRM function")
-    assert r.out.endswith("Errors are reported as results (field path, resource, file) with exit code 1.\n")
+    usage, doc = r.out.split("\n\n", 1)
+    assert usage.startswith("usage: modelservice-fn                      run as a KRM function")
+    assert usage.endswith("\n       modelservice-fn --help | --version")
+    assert doc == readme.split("\n", 1)[1].lstrip("\n")
+
+
+def test_a_terminal_on_stdin_gets_a_hint_instead_of_a_wait(capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal(io.BytesIO(b"")))
+    assert cli.main([]) == 1
+    assert capsys.readouterr() == ("", (
+        "modelservice-fn: waiting for a ResourceList on stdin, but stdin is a terminal: pipe one in "
+        "(modelservice-fn < examples/resourcelist.yaml), or render files (modelservice-fn render PATH); "
+        "see --help\n"))
 
 
 def test_version_in_process(main: Callable[..., Outcome]) -> None:
@@ -244,7 +261,7 @@ def test_legacy_mode_in_process(main: Callable[..., Outcome], tmp_path: Path) ->
     r = main(str(config), stdin=STREAM)
     assert (r.code, r.err) == (0, "")
     docs = r.out.split("---\n")
-    assert docs[0] == "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep  # comment\ndata:\n  a: on\n"
+    assert docs[0] == "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep  # comment\ndata:\n  a: x\n"
     assert docs[1] == STREAM.split("---\n")[1]
     assert len(docs) == 2 + 11
     assert [d["kind"] for d in yaml.safe_load_all(r.out)][2:] == [
@@ -296,7 +313,9 @@ def test_render_is_dispatched_with_its_arguments(main: Callable[..., Outcome], t
     r = main("render", "--config", str(tmp_path / "none.yaml"), str(tmp_path))
     assert r.code == 1 and r.out == "" and "none.yaml" in r.err
     r = main("render", str(tmp_path))
-    assert (r.code, r.err) == (0, "")
+    assert (r.code, r.err) == (0, ("modelservice-fn: note: no EPPConfig among the inputs: using the default settings "
+                                  "(provider istio, metricsEndpointAuth true, no tracing); add an EPPConfig or pass "
+                                  "--config FILE\n"))
     assert [d["kind"] for d in yaml.safe_load_all(r.out)][:2] == ["ModelService", "Deployment"]
     assert main("render").code == 2
 

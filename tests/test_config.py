@@ -147,11 +147,14 @@ def test_a_function_config_that_is_not_an_object(obj: Any) -> None:
     assert parse_function_config(obj) == (None, [("", "functionConfig must be an object", None)])
 
 
+HINT = " (did you mean apiVersion: fn.model.otterscale.io/v1alpha1?)"
+
+
 @pytest.mark.parametrize(("obj", "given"), [
-    ({"kind": "EPPConfig"}, "apiVersion (none), kind EPPConfig"),
+    ({"kind": "EPPConfig"}, "apiVersion (none), kind EPPConfig" + HINT),
     ({"apiVersion": "fn.model.otterscale.io/v1alpha1"}, "apiVersion fn.model.otterscale.io/v1alpha1, kind (none)"),
     ({"apiVersion": "fn.model.otterscale.io/v1beta1", "kind": "EPPConfig"},
-     "apiVersion fn.model.otterscale.io/v1beta1, kind EPPConfig"),
+     "apiVersion fn.model.otterscale.io/v1beta1, kind EPPConfig" + HINT),
     ({"apiVersion": "v2", "kind": "ConfigMap"}, "apiVersion v2, kind ConfigMap"),
     ({"apiVersion": "", "kind": ""}, "apiVersion (none), kind (none)"),
 ])

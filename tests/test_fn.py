@@ -82,7 +82,13 @@ RL = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 MS_CPU = ("apiVersion: model.otterscale.io/v1alpha1\nkind: ModelService\nmetadata: {name: m, namespace: ns}\n"
       "spec:\n  model: {name: m, image: 'reg/m:1'}\n  engine: {}\n  accelerator: {type: cpu}\n  decode: {}\n")
 CONFIG_NONE = ("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\nmetadata: {name: c}\nprovider: none\n"
-          "metricsEndpointAuth: false\n")
+               "metricsEndpointAuth: false\n")
+ALLOW_EMPTY = CONFIG_NONE + "allowEmpty: true\n"
+
+
+def nothing_to_generate(items: int) -> str:
+    return (f"results:\n- message: 'no ModelService found among the {items} items: nothing to generate'\n"
+            "  severity: info\n")
 
 
 def fatal(message: str) -> fn.Run:
@@ -127,11 +133,12 @@ def test_fatal_is_a_resource_list_with_one_result() -> None:
 @pytest.mark.parametrize("version", ["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"])
 def test_both_resource_list_versions_are_read_and_kept(version: str) -> None:
     text = f"apiVersion: {version}\nkind: ResourceList\nitems:\n- a: on  # kept\n"
-    assert fn.process_resource_list(text) == fn.Run(text, 0)
+    assert fn.process_resource_list(text) == fn.Run(text + nothing_to_generate(1), 0)
 
 
 def test_empty_documents_around_the_resource_list_are_ignored() -> None:
-    assert fn.process_resource_list(f"---\n---\n{RL}items: []\n---\n") == fn.Run(f"{RL}items: []\n", 0)
+    assert fn.process_resource_list(f"---\n---\n{RL}items: []\n---\n") == fn.Run(
+        f"{RL}items: []\n" + nothing_to_generate(0), 0)
 
 
 def test_items_that_are_not_objects_are_errors_and_everything_comes_back() -> None:
@@ -147,12 +154,12 @@ def test_items_that_are_not_objects_are_errors_and_everything_comes_back() -> No
 def test_no_model_service_no_function_config_is_the_identity() -> None:
     text = f"{RL}items:\n- a: 1\n-   b: 0755  # odd indent\n- {{flow: [1]}}\n"
     assert fn.process_resource_list(text) == fn.Run(f"{RL}items:\n- a: 1\n-   b: 0755  # odd indent\n- flow:\n"
-                                                    "  - 1\n", 0)
+                                                    "  - 1\n" + nothing_to_generate(3), 0)
 
 
 def test_the_function_config_is_echoed_even_when_empty() -> None:
     assert fn.process_resource_list(f"{RL}items: []\nfunctionConfig: {{}}\n") == fn.Run(
-        f"{RL}items: []\nfunctionConfig: {{}}\n", 0)
+        f"{RL}items: []\nfunctionConfig: {{}}\n" + nothing_to_generate(0), 0)
 
 
 def test_function_config_errors_name_the_object_and_its_file() -> None:
@@ -234,13 +241,14 @@ def test_legacy_stream_output_is_the_resource_list_output_as_documents() -> None
 
 
 def test_legacy_stream_re_emits_flow_documents() -> None:
-    assert fn.process_stream("x: 1\n--- {y: 2}\n", CONFIG_NONE) == fn.Run('x: 1\n---\n"y": 2\n', 0)
+    assert fn.process_stream("x: 1\n--- {y: 2}\n", ALLOW_EMPTY) == fn.Run('x: 1\n---\n"y": 2\n', 0)
 
 
 def test_legacy_stream_skips_empty_documents_in_both_files() -> None:
-    assert fn.process_stream("---\n---\na: 1\n", f"---\n{CONFIG_NONE}") == fn.Run("a: 1\n", 0)
-    assert fn.process_stream("a: 1\n", "") == fn.Run("a: 1\n", 0)
-    assert fn.process_stream("", CONFIG_NONE) == fn.Run("", 0)
+    assert fn.process_stream("---\n---\na: 1\n", f"---\n{ALLOW_EMPTY}") == fn.Run("a: 1\n", 0)
+    defaults = fn.process_stream(MS_CPU + "  inferencePool: {endpointPicker: {}}\n", "")  # no config: the defaults
+    assert defaults.exit_code == 0 and "kind: DestinationRule" in defaults.stdout
+    assert fn.process_stream("", ALLOW_EMPTY) == fn.Run("", 0)
 
 
 def test_legacy_stream_uses_the_first_config_document() -> None:

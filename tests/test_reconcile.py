@@ -13,9 +13,10 @@ from tests.conftest import BASELINE, profile
 
 BASE = {"model": {"name": "m", "image": "reg/m:1"}, "engine": {}, "accelerator": {"type": "cpu"}, "decode": {}}
 NO_SIDECAR = ("spec.prefill", ("prefill/decode disaggregation without spec.routingProxy: decode pods get no routing "
-              "sidecar, so requests never reach the prefill pods"))
+              "sidecar, so requests never reach the prefill pods: add spec.routingProxy: {} (the defaults) or remove "
+              "spec.prefill"))
 SAME_PORT = ("spec.routingProxy.targetPort", ("equals spec.engine.port: the routing proxy and vLLM would listen on the "
-             "same port in decode pods"))
+             "same port in decode pods: change one of the two ports"))
 
 
 def _warnings(spec: dict[str, Any], p: Profile = BASELINE) -> list[tuple[str, str]]:

@@ -492,6 +492,8 @@ def test_documents_with_anchors_are_written_without_them(capsys: pytest.CaptureF
 # --- exact lines and the edges of what is applied ------------------------------------------------
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+NOTE = ("modelservice-fn: note: no EPPConfig among the inputs: using the default settings (provider istio, "
+        "metricsEndpointAuth true, no tracing); add an EPPConfig or pass --config FILE\n")
 
 
 def test_tool_configs_are_dropped_but_not_their_namesakes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -502,8 +504,8 @@ def test_tool_configs_are_dropped_but_not_their_namesakes(capsys: pytest.Capture
         "apiVersion: other.example.com/v1\nkind: Kptfile\nmetadata:\n  name: not-kpt\n---\n"
         "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n---\n"
         "apiVersion: v1\nkind: Component\nmetadata:\n  name: core\n")
-    code, out, err = main(capsys, str(tmp_path))
-    assert (code, err) == (0, "")
+    code, out, err = main(capsys, "--allow-empty", str(tmp_path))
+    assert (code, err) == (0, NOTE)
     assert kinds(docs(out)) == [("Kustomization", "flux"), ("Kptfile", "not-kpt"), ("Component", "core")]
 
 
@@ -511,7 +513,7 @@ def test_tool_configs_are_dropped_but_not_their_namesakes(capsys: pytest.Capture
 def test_local_config_means_true(capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str, kept: bool) -> None:
     (tmp_path / "a.yaml").write_text(CM.format(name="c") + f"  annotations:\n    config.kubernetes.io/local-config: "
                                                            f"{value}\n")
-    code, out, _ = main(capsys, str(tmp_path))
+    code, out, _ = main(capsys, "--allow-empty", str(tmp_path))
     assert code == 0 and (out != "") is kept
 
 
@@ -520,7 +522,7 @@ def test_namespaces_then_crds_then_the_input_order(capsys: pytest.CaptureFixture
     ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
     (tmp_path / "a.yaml").write_text("---\n".join([CM.format(name="c1"), crd.format(name="d1"), ns.format(name="n1"),
                                                    CM.format(name="c2"), ns.format(name="n2"), crd.format(name="d2")]))
-    code, out, _ = main(capsys, str(tmp_path))
+    code, out, _ = main(capsys, "--allow-empty", str(tmp_path))
     assert code == 0
     assert kinds(docs(out)) == [("Namespace", "n1"), ("Namespace", "n2"), ("CustomResourceDefinition", "d1"),
                                 ("CustomResourceDefinition", "d2"), ("ConfigMap", "c1"), ("ConfigMap", "c2")]
@@ -530,7 +532,8 @@ def test_objects_whose_annotations_cannot_be_placed_pass_through(capsys: pytest.
                                                                  tmp_path: Path) -> None:
     odd = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  annotations: [not, a, map]\n"
     (tmp_path / "a.yaml").write_text(odd + "---\napiVersion: v1\nkind: Secret\nmetadata: plain\n")
-    assert main(capsys, str(tmp_path)) == (0, odd + "---\napiVersion: v1\nkind: Secret\nmetadata: plain\n", "")
+    assert main(capsys, "--allow-empty", str(tmp_path)) == (
+        0, odd + "---\napiVersion: v1\nkind: Secret\nmetadata: plain\n", NOTE)
 
 
 @pytest.mark.parametrize(("argv", "line"), [
@@ -550,7 +553,7 @@ def test_paths_after_a_double_dash_are_paths(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "-x.yaml").write_text(CM.format(name="dash"))
-    assert main(capsys, "--", "-x.yaml") == (0, CM.format(name="dash"), "")
+    assert main(capsys, "--allow-empty", "--", "-x.yaml") == (0, CM.format(name="dash"), NOTE)
     assert main(capsys, "--", "-missing") == (1, "", "modelservice-fn: -missing: no such file or directory\n")
 
 
@@ -593,6 +596,7 @@ def test_a_warning_is_one_exact_line(capsys: pytest.CaptureFixture[str], app: Pa
     (app / "ms.yaml").write_text(MODELSERVICE.format(name="llm").replace("  decode:\n", "  prefill: {}\n  decode:\n"))
     code, out, err = main(capsys, str(app))
     assert code == 0 and out
-    assert err == (f"modelservice-fn: warning: ModelService ml/llm spec.prefill: prefill/decode disaggregation "
-                   f"without spec.routingProxy: decode pods get no routing sidecar, so requests never reach the "
-                   f"prefill pods ({app}/ms.yaml)\n")
+    assert err == NOTE + (f"modelservice-fn: warning: ModelService ml/llm spec.prefill: prefill/decode "
+                          f"disaggregation without spec.routingProxy: decode pods get no routing sidecar, so requests "
+                          f"never reach the prefill pods: add spec.routingProxy: {{}} (the defaults) or remove "
+                          f"spec.prefill ({app}/ms.yaml)\n")

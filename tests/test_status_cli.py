@@ -623,12 +623,13 @@ def test_yaml_1_1_lookalikes_stay_strings(
 
 HELP = (
     "usage: modelservice-fn status [-h] [-o {table,yaml,json}] [--check] [--cluster] [-n NAMESPACE | -A] "
-    "[--kubeconfig FILE] [--context NAME] [FILE] Show the status the model-operator would write for each "
-    "ModelService, derived from its decode and prefill Deployments. positional arguments: FILE output of "
-    "`kubectl get modelservices,deployments -A -o yaml` (YAML or JSON; '-' or omitted: stdin) options: -h, "
-    "--help show this help message and exit -o {table,yaml,json}, --output {table,yaml,json} --check exit 3 "
-    "when any ModelService is not Ready live cluster (needs modelservice-fn[cluster]): --cluster read from the "
-    "cluster -n NAMESPACE, --namespace NAMESPACE namespace (default: the context's namespace, or default) -A, "
+    "[--kubeconfig FILE] [--context NAME] [PATH ...] Show the status the model-operator would write for each "
+    "ModelService, derived from its decode and prefill Deployments. positional arguments: PATH files or "
+    "directories holding `kubectl get modelservices,deployments -A -o yaml` output or manifests (YAML or JSON; "
+    "directories: their .yaml/.yml/.json files; '-' or none: stdin) options: -h, --help show this help message "
+    "and exit -o {table,yaml,json}, --output {table,yaml,json} --check exit 3 when any ModelService is not Ready, "
+    "1 when there is none live cluster (needs modelservice-fn[cluster]): --cluster read from the cluster -n "
+    "NAMESPACE, --namespace NAMESPACE namespace (default: the context's namespace, or default) -A, "
     "--all-namespaces all namespaces --kubeconfig FILE kubeconfig file --context NAME kubeconfig context"
 )
 
@@ -641,7 +642,7 @@ def test_help_exactly(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
 
 
 @pytest.mark.parametrize(("argv", "line"), [
-    (["--cluster", "file.yaml"], "FILE and --cluster cannot be combined"),
+    (["--cluster", "file.yaml"], "PATH and --cluster cannot be combined"),
     (["-n", "x"], "--namespace, -A, --kubeconfig and --context need --cluster"),
 ])
 def test_usage_errors_exactly(argv: list[str], line: str, capsys: pytest.CaptureFixture[str],
@@ -666,8 +667,8 @@ def test_kubernetes_package_missing_exactly(capsys: pytest.CaptureFixture[str],
     monkeypatch.setitem(sys.modules, "kubernetes.client", None)
     code, out, err = run(["--cluster"], capsys, monkeypatch)
     assert (code, out) == (1, "")
-    assert err == ("modelservice-fn status: error: --cluster needs the kubernetes package: "
-                   "pip install 'modelservice-fn[cluster]'\n")
+    assert err == ("modelservice-fn status: error: --cluster needs the kubernetes package: pip install kubernetes "
+                   "(in a checkout of modelservice-fn: pip install '.[cluster]')\n")
 
 
 MS_NO_NS = "apiVersion: model.otterscale.io/v1alpha1\nkind: ModelService\nmetadata: {name: solo}\nspec: {}\n"

@@ -163,10 +163,6 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ("krm_fn/status_cli.py", 'str(s.get("phase", "")),', r"^constant '' ", "status_from always sets a phase"),
     ("krm_fn/reconcile.py", 'other = llmd.image_generation(image or "")', r"^constant '' ",
      "no llm-d image is called XXXX either"),
-    ("krm_fn/cli.py", 'elif len(args) == 1 and not args[0].startswith("-")', r"^constant 0 -> -1$",
-     "args[-1] is args[0] in a list of one"),
-    ("krm_fn/cli.py", 'with open(args[0], encoding="utf-8-sig") as f', r"^constant 0 -> -1$",
-     "args[-1] is args[0] in a list of one"),
     ("krm_fn/cli.py", "cannot read config file {args[0]}", r"^constant 0 -> -1$",
      "args[-1] is args[0] in a list of one"),
 ]
