@@ -202,6 +202,7 @@ def test_a_terminal_on_stdin_gets_a_hint_instead_of_a_wait(capsys: pytest.Captur
 
 def test_version_in_process(main: Callable[..., Outcome]) -> None:
     assert main("--version") == Outcome(0, f"modelservice-fn {__version__}\n", "")
+    assert main("--version", "ignored") == Outcome(0, f"modelservice-fn {__version__}\n", "")
 
 
 def test_argv_defaults_to_the_process_arguments(capsys: pytest.CaptureFixture[str],
@@ -318,6 +319,31 @@ def test_render_is_dispatched_with_its_arguments(main: Callable[..., Outcome], t
                                   "--config FILE\n"))
     assert [d["kind"] for d in yaml.safe_load_all(r.out)][:2] == ["ModelService", "Deployment"]
     assert main("render").code == 2
+
+
+def test_defaults_is_dispatched_with_its_arguments(main: Callable[..., Outcome], tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from krm_fn import defaults
+
+    (tmp_path / "ms.yaml").write_text(STREAM.split("---\n")[1])
+    expected = defaults.main([str(tmp_path)]), *capsys.readouterr()
+    r = main("defaults", str(tmp_path))
+    assert (r.code, r.out, r.err) == expected and r.code == 0
+    assert "    mountPath: /models\n" in r.out
+    assert main("defaults").code == 2
+
+
+def test_legacy_mode_finds_files_through_the_kustomization_root(main: Callable[..., Outcome], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """kustomize names the kustomization directory in KUSTOMIZE_PLUGIN_CONFIG_ROOT."""
+    ms = STREAM.split("---\n")[1]
+    (tmp_path / "llama.yaml").write_text(ms)
+    (tmp_path / "epp.yaml").write_text(LEGACY_CONFIG)
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- llama.yaml\ntransformers:\n- epp.yaml\n")
+    monkeypatch.setenv("KUSTOMIZE_PLUGIN_CONFIG_ROOT", str(tmp_path))
+    r = main(str(tmp_path / "epp.yaml"), stdin=ms.replace("type: cpu", "type: tpu"))
+    assert (r.code, r.out) == (1, "")
+    assert r.err.endswith(f' must be one of "nvidia", "amd", "intel-gaudi", "google", "cpu" ({tmp_path}/llama.yaml)\n')
 
 
 def test_install_kustomize_plugin_is_dispatched_with_its_arguments(main: Callable[..., Outcome],

@@ -163,8 +163,13 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ("krm_fn/status_cli.py", 'str(s.get("phase", "")),', r"^constant '' ", "status_from always sets a phase"),
     ("krm_fn/reconcile.py", 'other = llmd.image_generation(image or "")', r"^constant '' ",
      "no llm-d image is called XXXX either"),
-    ("krm_fn/cli.py", "cannot read config file {args[0]}", r"^constant 0 -> -1$",
-     "args[-1] is args[0] in a list of one"),
+    ("krm_fn/cli.py", "config_text = inputs.decode(inputs.read_file(args[0]))", r"^constant 0 -> -1$",
+     "args[-1] is args[0]: a single argument remains here"),
+    ("krm_fn/cli.py", 'if len(args) > 1 or (args and args[0].startswith("-")):', r"^constant 0 -> -1$",
+     "args[-1] is args[0]: the test runs only for at most one argument"),
+    ("krm_fn/cli.py", 'usage = USAGE.split("\\n\\n", 1)[0]', r"^constant 1 -> 2 ", "the first part is the same"),
+    ("krm_fn/cli.py", 'return usage + "\\n\\n" + doc.split("\\n", 1)[1].lstrip("\\n")', r"^constant '\\n' -> 'XX\\nXX' \(argument 1 of doc\.split\('\\n', 1\)\[1\]\.lstrip\)$",
+     "the catalog README's text after its title starts with a blank line, then '#', never X"),
 ]
 
 _CMP_SWAP: dict[type[ast.cmpop], type[ast.cmpop]] = {
