@@ -65,6 +65,7 @@ EXTRA_TESTS = {
 SKIPPED_MODULES = ("__main__.py",)  # runs only as ``python -m krm_fn``, in a subprocess
 MEMORY_LIMIT = 4 << 30
 MIN_TIMEOUT = 10.0
+MIN_TEST_BUDGET = 3.0  # seconds a single test may take at least, under a mutant
 IMPORT = "<import>"  # lines run while the module is imported and the tests collected
 # imported once in the parent, so that each forked process starts with them loaded
 PRELOAD = ("pytest", "_pytest.python", "_pytest.capture", "hypothesis", "hypothesis.strategies", "yaml",
@@ -381,20 +382,37 @@ def swap_in(module: types.ModuleType, path: str, source: str, index: int) -> boo
 
 # --- running the selected tests of a collected session ------------------------------------
 
-def _run_items(items: Sequence[Any], stop_on_failure: bool,
-               on_test: Callable[[str], None] | None = None) -> list[str]:
-    """Run pytest items in this process; the ids of failures (the first only if ``stop_on_failure``)."""
+class _TestTimeout(BaseException):
+    """Raised in a test that ran past its budget (a mutant's endless loop)."""
+
+
+def _run_items(items: Sequence[Any], stop_on_failure: bool, on_test: Callable[[str], None] | None = None,
+               budgets: dict[str, float] | None = None) -> list[str]:
+    """Run pytest items in this process; the ids of failures (the first only if ``stop_on_failure``).
+
+    With ``budgets``, a test that runs longer than its budget in seconds fails as "(timeout)".
+    """
     from _pytest.runner import runtestprotocol
 
+    def alarm(signum: int, frame: Any) -> None:
+        raise _TestTimeout
+
+    if budgets:
+        signal.signal(signal.SIGALRM, alarm)
     failed: list[str] = []
     for i, item in enumerate(items):
         if on_test:
             on_test(item.nodeid)
         nextitem = items[i + 1] if i + 1 < len(items) else None  # keeps the fixtures the next test shares
+        if budgets:
+            signal.setitimer(signal.ITIMER_REAL, budgets.get(item.nodeid, MIN_TEST_BUDGET))
         reports = runtestprotocol(item, log=False, nextitem=nextitem)
+        if budgets:
+            signal.setitimer(signal.ITIMER_REAL, 0)
         bad = [r for r in reports if r.failed]
         if bad:
-            failed.append(f"{item.nodeid} ({bad[0].when})")
+            timeout = any("_TestTimeout" in str(r.longrepr) for r in bad)
+            failed.append(f"{item.nodeid} ({'timeout' if timeout else bad[0].when})")
             if stop_on_failure:
                 break
     return failed
@@ -440,7 +458,8 @@ def _verdict(m: Mutant, data: dict[str, Any] | None, how: str, seconds: float) -
         return Outcome(m, "killed", f"the test process died ({how})", seconds)
     if data["failed"]:
         killer = data["failed"][0].rsplit(" (", 1)[0]
-        return Outcome(m, "killed", data["failed"][0], seconds, killer)
+        status = "timeout" if data["failed"][0].endswith(" (timeout)") else "killed"
+        return Outcome(m, status, data["failed"][0], seconds, killer)
     return Outcome(m, "survived", f"{data['ran']} tests pass", seconds)
 
 
@@ -544,7 +563,8 @@ class _Server:
                     except BaseException as e:  # noqa: BLE001  the mutant breaks the import, as a fresh run sees
                         _finish(report, {"failed": [f"the import fails: {type(e).__name__}: {e}"], "ran": 0})
                 run = [items[t] for t in order.sort(selected) if t not in unfaithful]
-                _finish(report, {"failed": _run_items(run, stop_on_failure=True), "ran": len(run)})
+                budgets = {t: max(MIN_TEST_BUDGET, job.timeout_factor * per_test.get(t, 0.0)) for t in selected}
+                _finish(report, {"failed": _run_items(run, stop_on_failure=True, budgets=budgets), "ran": len(run)})
             return body
 
         while queue or pool.running:
