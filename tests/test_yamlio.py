@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
@@ -361,3 +362,62 @@ def test_dump_quotes_every_string_a_reader_would_take_for_a_value(text: str) -> 
 @pytest.mark.parametrize("text", ["1.5.6", "v1", "-x", "abc", "yes-no", "0o", "on-prem"])
 def test_dump_leaves_plain_what_no_reader_misreads(text: str) -> None:
     assert yamlio.dump({"k": text}) == f"k: {text}\n"
+
+
+# --- large integers, byte-order marks, anchors in documents -----------------------------------------
+
+def test_integers_of_4300_digits_are_read_and_longer_ones_kept_as_text() -> None:
+    (doc,) = yamlio.read_documents("a: " + "9" * 4300 + "\nb: -1" + "0" * 4300 + "\nc: +" + "9" * 4300 + "\n")
+    a, b, c = doc.value["a"], doc.value["b"], doc.value["c"]
+    assert type(a) is int and a == 10**4300 - 1 and type(c) is int
+    assert isinstance(b, yamlio.LargeInt) and str(b) == "-1" + "0" * 4300 and float(b) == -math.inf
+    assert copy.deepcopy(b) is b and b == yamlio.LargeInt(b.text) and b != str(b)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_hex_and_octal_integers_are_bounded_by_value(large: bool) -> None:
+    value = 10**4300 if large else 10**4300 - 1
+    for text in ("0x" + format(value, "x"), "0o" + format(value, "o")):
+        (doc,) = yamlio.read_documents(f"k: {text}\n")
+        assert isinstance(doc.value["k"], yamlio.LargeInt) is large
+        assert doc.value["k"] == (yamlio.LargeInt(text) if large else value)
+
+
+def test_where_large_integers_are() -> None:
+    big = "1" + "0" * 4300
+    (doc,) = yamlio.read_documents(f"? {big}\n: {{k: {big}}}\nx: [1, {big}]\ny: {{z: {big}}}\n")
+    assert yamlio.large_int_paths(doc.value) == [f"[{big}]", "x[1]", "y.z"]
+    assert yamlio.large_int_paths(doc.value["y"], "spec") == ["spec.z"]
+
+
+def test_a_byte_order_mark_must_be_stripped_before() -> None:
+    with pytest.raises(yamlio.YAMLInputError) as e:
+        yamlio.read_documents("\ufeffa: 1\n")
+    assert str(e.value) == "line 1 column 1: a byte-order mark inside the text (strip it when decoding)"
+    assert yamlio.read_documents("a: '\ufeff'\n")[0].value == {"a": "\ufeff"}
+
+
+def test_a_document_with_an_anchor_is_not_copied() -> None:
+    plain, anchored, scalar = yamlio.read_documents("a:\n  b: 1\n---\na:\n  b: &x 1\n  c: *x\n--- &s x\n")
+    assert (plain.span.copyable, anchored.span.copyable, scalar.span.copyable) == (True, False, False)
+    assert anchored.value == {"a": {"b": 1, "c": 1}} and scalar.value == "x"
+
+
+def test_the_last_item_keeps_all_its_lines_without_a_final_newline() -> None:
+    text = "items:\n- a: 1\n  b: 2"
+    (doc,) = yamlio.read_documents(text)
+    assert yamlio.sequence_entry(text, doc.item_spans["items"][0]) == "- a: 1\n  b: 2\n"
+
+
+def test_a_document_text_keeps_its_column() -> None:
+    text = "---\n  a: 1\n  b: 2\n"
+    (doc,) = yamlio.read_documents(text)
+    assert doc.span.column == 2 and yamlio.document_text(text, doc.span) == "  a: 1\n  b: 2\n"
+
+
+@pytest.mark.parametrize("before", ["-\n", "- \n  # c\n", "- # only a comment\n"])
+def test_an_entry_after_an_empty_entry_takes_nothing_from_it(before: str) -> None:
+    text = f"items:\n{before}- a: 1\n"
+    (doc,) = yamlio.read_documents(text)
+    assert doc.value["items"] == [None, {"a": 1}]
+    assert yamlio.sequence_entry(text, doc.item_spans["items"][1]) == "- a: 1\n"
