@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
+from krm_fn import assemble
 from krm_fn.assemble import OWNER_ANNOTATION, Item, Outcome, generate
 from krm_fn.config import EPPConfig
 from krm_fn.yamlio import dump
@@ -423,3 +426,82 @@ def test_generate_skips_what_is_not_an_object_and_says_whether_it_failed() -> No
     bad = generate([Item({**SMALL, "spec": {}})], EPPConfig())
     assert bad.failed and [e.value for e in bad.entries] == [{**SMALL, "spec": {}}]
     assert generate([], EPPConfig()) == Outcome([], [])
+
+
+# --- copies, renumbering, index annotations ------------------------------------------------------
+
+def _first_run(ms: dict[str, Any], config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    return output_items(run(resource_list(ms, config=config)).stdout)
+
+
+def _indexes(items: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    return [(i["kind"], (i["metadata"].get("annotations") or {}).get("config.kubernetes.io/index")) for i in items]
+
+
+def test_two_copies_keep_the_one_with_the_user_s_annotations() -> None:
+    ms, dep = _first_run(SMALL)
+    a = copy.deepcopy(dep)
+    a["metadata"]["annotations"].update({"config.kubernetes.io/path": "a.yaml", "config.kubernetes.io/index": "0"})
+    b = copy.deepcopy(dep)
+    b["metadata"]["annotations"].update({"config.kubernetes.io/path": "b.yaml", "config.kubernetes.io/index": "1",
+                                         "team": "x"})
+    for order in ([a, b], [b, a]):
+        out = run(resource_list(ms, *order))
+        assert out.exit_code == 0
+        (warning,) = [r for r in results(out.stdout) if r["severity"] == "warning"]
+        assert warning["message"] == (
+            "two copies of Deployment m-decode generated for ModelService/ns/m: kept the one in b.yaml (document 2), "
+            "dropped the one in a.yaml (document 1). A kpt selector (--match-*, selectors:) or a copied file leaves "
+            "such copies: run the function without selectors")
+        assert warning["file"] == {"path": "b.yaml", "index": 1}
+        assert [i["metadata"]["annotations"].get("team") for i in output_items(out.stdout)[1:]] == ["x"]
+
+
+def test_two_equal_copies_without_files_keep_the_first() -> None:
+    ms, dep = _first_run(SMALL)
+    out = run(resource_list(ms, dep, copy.deepcopy(dep)))
+    assert [r["message"].split(". ")[0] for r in results(out.stdout) if r["severity"] == "warning"] == [
+        ("two copies of Deployment m-decode generated for ModelService/ns/m: kept the one in the input, dropped the one "
+        "in the input")]
+    assert len(output_items(out.stdout)) == 2
+
+
+def test_a_file_of_ours_that_gains_objects_is_renumbered_in_reconcile_order() -> None:
+    ms = copy.deepcopy(SMALL)
+    ms["metadata"]["annotations"] = {"config.kubernetes.io/path": "apps/m.yaml", "config.kubernetes.io/index": "0"}
+    ms["spec"]["inferencePool"] = {"endpointPicker": {}}
+    config = {"apiVersion": "fn.model.otterscale.io/v1alpha1", "kind": "EPPConfig", "metadata": {"name": "c"},
+              "provider": "none", "metricsEndpointAuth": False}
+    first = _first_run(ms, config)
+    grown = output_items(run(resource_list(*first, config={**config, "metricsEndpointAuth": True})).stdout)
+    assert _indexes(grown) == [("ModelService", "0"), ("Deployment", "0"), ("ServiceAccount", "1"), ("ConfigMap", "2"),
+                               ("Deployment", "3"), ("Service", "4"), ("Secret", "5"), ("Role", "6"),
+                               ("RoleBinding", "7"), ("ClusterRole", "8"), ("ClusterRoleBinding", "9"),
+                               ("InferencePool", "10")]
+    foreign = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "mine", "namespace": "ns", "annotations": {
+        "config.kubernetes.io/path": "apps/m.generated.yaml", "config.kubernetes.io/index": "20"}}}
+    kept = output_items(run(resource_list(*first, foreign, config={**config, "metricsEndpointAuth": True})).stdout)
+    assert _indexes(kept) == [("ModelService", "0"), ("Deployment", "0"), ("ServiceAccount", "1"), ("ConfigMap", "2"),
+                              ("Deployment", "3"), ("Service", "4"), ("Secret", "21"), ("Role", "5"),
+                              ("RoleBinding", "6"), ("ClusterRole", "22"), ("ClusterRoleBinding", "23"),
+                              ("InferencePool", "7"), ("ConfigMap", "20")]
+
+
+@pytest.mark.parametrize(("digits", "index"), [(18, 999_999_999_999_999_999), (19, None)])
+def test_an_index_annotation_is_read_up_to_18_digits(digits: int, index: int | None) -> None:
+    bad = copy.deepcopy(SMALL)
+    bad["spec"]["decode"] = {"replicas": -1}
+    bad["metadata"]["annotations"] = {"config.kubernetes.io/path": "x.yaml", "config.kubernetes.io/index": "9" * digits}
+    (result,) = results(run(resource_list(bad)).stdout)
+    assert result["file"] == ({"path": "x.yaml", "index": index} if index is not None else {"path": "x.yaml"})
+
+
+@pytest.mark.parametrize(("old", "new", "survives"), [
+    ({"a": 1, "b": 2}, {"a": 1, "b": 3}, True), ({"a": 1, "b": 2}, {"b": 2, "a": 1}, False),
+    ({"a": 1}, {"a": 1, "z": 0}, True), ({"a": 1, "c": 1}, {"a": 1, "b": 0, "c": 1}, False),
+    ({"m": {"x": 1}}, {"m": {"y": 0, "x": 1}}, False), ({"l": [{"x": 1}]}, {"l": [{"y": 0, "x": 1}]}, False),
+    ({"l": [{"x": 1}]}, {"l": [{"x": 2}, {"y": 0, "x": 1}]}, True), ({}, {"b": 1, "a": 2}, True),
+    ({"a": [1]}, {"a": {"k": 1}}, True), ("s", {"b": 1, "a": 2}, True),
+])
+def test_when_kpt_s_field_order_sync_keeps_an_object_as_it_is(old: Any, new: Any, survives: bool) -> None:
+    assert assemble._order_survives(old, new) is survives
