@@ -120,3 +120,47 @@ def test_the_release_chooses_the_crd(capsys: pytest.CaptureFixture[str], tmp_pat
                                             "metadata:\n  name: c\noperatorVersion: v1.0.0\n")
     code, out, _ = main(capsys, "--config", str(tmp_path.parent / "c.yaml"), str(tmp_path))
     assert code == 0 and "    annotations:\n      a: b\n" in out
+
+
+# --- exact lines ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [["-h"], ["--help"], ["x", "-h"]])
+def test_help_exactly(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    assert main(capsys, *argv) == (0, defaults.USAGE, "")
+    assert defaults.USAGE.startswith("usage: modelservice-fn defaults [--config FILE] PATH...\n")
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    ([], "no PATH given"), (["--config"], "--config needs a FILE"), (["--config=", "x"], "--config needs a FILE"),
+    (["-v", "x"], "unknown option -v"),
+])
+def test_usage_errors_exactly(capsys: pytest.CaptureFixture[str], argv: list[str], line: str) -> None:
+    assert main(capsys, *argv) == (2, "", f"modelservice-fn defaults: {line} (see modelservice-fn defaults --help)\n")
+
+
+def test_config_given_with_an_equals_sign(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "ms.yaml").write_text(MS)
+    config = tmp_path.parent / f"{tmp_path.name}-c.yaml"
+    config.write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\nmetadata:\n  name: c\n")
+    assert main(capsys, f"--config={config}", str(tmp_path)) == main(capsys, "--config", str(config), str(tmp_path))
+    assert main(capsys, f"--config={config}", str(tmp_path))[1] == EXPECTED
+
+
+def test_no_model_service_names_every_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n- a list\n")
+    (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n")
+    assert main(capsys, str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")) == (
+        1, "", f"modelservice-fn: no ModelService found in {tmp_path}/a.yaml, {tmp_path}/b.yaml\n")
+
+
+def test_errors_name_the_model_service_and_its_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "ms.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\n"
+                                      + MS.replace("replicas: 2", "replicas: -2"))
+    assert main(capsys, str(tmp_path)) == (
+        1, "", ("modelservice-fn: 1 error: ModelService ml/llm spec.decode.replicas: must be greater than or equal to 0 "
+               f"({tmp_path}/ms.yaml)\n"))
+    (tmp_path / "ms.yaml").write_text(MS.replace("replicas: 2", "replicas: -2").replace(
+        "metadata:\n  name: llm\n  namespace: ml  # comments are not kept: the object is written again\n", "metadata: x\n"))
+    code, out, err = main(capsys, str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err.startswith("modelservice-fn: ") and "ModelService spec.decode.replicas: must be greater" in err

@@ -209,3 +209,25 @@ def test_byte_order_marks_in_render_and_status_files(
     assert code == 0 and out.startswith(MS + "---\n") and err.startswith("modelservice-fn: note: no EPPConfig")
     code, out, err = in_process(monkeypatch, capsys, ["status", "-o", "yaml", str(tmp_path / "ms.yaml")])
     assert (code, err) == (0, "") and "name: llm" in out
+
+
+def test_only_byte_order_marks_are_dropped() -> None:
+    assert inputs.decode(BOM + b"X: 1\n") == "X: 1\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/loop0") or not __import__("stat").S_ISBLK(os.stat("/dev/loop0").st_mode),
+                    reason="no block device /dev/loop0 here")
+def test_a_block_device_is_named() -> None:
+    with pytest.raises(inputs.InputError, match=r"^not a regular file \(a block device\)$"):
+        inputs.read_file("/dev/loop0")
+
+
+def test_a_stream_that_fails_is_a_system_error() -> None:
+    class Broken(io.RawIOBase):
+        def read(self, size: int = -1) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(inputs.InputError) as e:
+        inputs.read_stream(Broken())
+    assert (str(e.value), e.value.os_error) == ("Input/output error", True)
+    assert e.value.sentence("input") == "cannot read input: Input/output error"

@@ -119,6 +119,20 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
      "spec.inferencePool.endpointPicker.failureMode defaults to FailOpen and is an enum"),
     ("krm_fn/cli.py", "cannot read config file {args[0]}", r"^constant 0 -> -1$",
      "args[-1] is args[0]: a single argument remains here"),
+    # inputs.py: what guards a race (a FIFO swapped in between stat and open), resources, speed
+    ("krm_fn/inputs.py", 'return next((name for test, name in _KINDS if test(mode)), "not a regular file")',
+     r"^constant 'not a regular file'", "stat follows links: every other file type is in _KINDS"),
+    ("krm_fn/inputs.py", "data = stream.read(MAX_INPUT_BYTES + 1)", r"^constant 1 -> 2$",
+     "one byte or two past the limit: refused the same"),
+    ("krm_fn/inputs.py", 'fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)', "",
+     "the flags matter only for a FIFO or terminal swapped in after the stat check"),
+    ("krm_fn/inputs.py", "_regular(st.st_mode)", r"^remove ", "the same check again, against that swap"),
+    ("krm_fn/inputs.py", "if st.st_size > MAX_INPUT_BYTES:", r"^remove ",
+     "the bounded read refuses the same file with the same message, later"),
+    ("krm_fn/inputs.py", "            raise InputError(_LIMIT)", r"^remove ",  # the fstat check's, not the read's
+     "the bounded read refuses the same file with the same message, later"),
+    ("krm_fn/inputs.py", "os.close(fd)", "", "a file descriptor: resources only"),
+    ("krm_fn/inputs.py", "super().__init__(phrase)", "", "BaseException.__new__ keeps the arguments anyway"),
     # yamlio.py: speed, memory and unreachable states
     ("krm_fn/yamlio.py", '__slots__ = ("text",)', "", "memory only"),
     ("krm_fn/yamlio.py", "__str__ = __repr__", "", "object.__str__ calls __repr__ anyway"),
