@@ -404,11 +404,16 @@ def _run_items(items: Sequence[Any], stop_on_failure: bool, on_test: Callable[[s
         if on_test:
             on_test(item.nodeid)
         nextitem = items[i + 1] if i + 1 < len(items) else None  # keeps the fixtures the next test shares
-        if budgets:
-            signal.setitimer(signal.ITIMER_REAL, budgets.get(item.nodeid, MIN_TEST_BUDGET))
-        reports = runtestprotocol(item, log=False, nextitem=nextitem)
-        if budgets:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        try:
+            if budgets:
+                signal.setitimer(signal.ITIMER_REAL, budgets.get(item.nodeid, MIN_TEST_BUDGET))
+            reports = runtestprotocol(item, log=False, nextitem=nextitem)
+        except _TestTimeout:  # past the budget outside the test's own call (fixtures, its report)
+            failed.append(f"{item.nodeid} (timeout)")
+            break
+        finally:
+            if budgets:
+                signal.setitimer(signal.ITIMER_REAL, 0)
         bad = [r for r in reports if r.failed]
         if bad:
             timeout = any("_TestTimeout" in str(r.longrepr) for r in bad)
