@@ -61,6 +61,7 @@ FIXED = ("tests/test_cases.py", "tests/test_fidelity.py")
 # A module whose tests are split over more files than its mirror: the files, and why.
 EXTRA_TESTS = {
     "krm_fn/status_cli.py": ("tests/test_status_cluster.py",),  # --cluster, against a fake API server
+    "krm_fn/views.py": ("tests/test_render.py",),  # render --summary and --diff
 }
 SKIPPED_MODULES = ("__main__.py",)  # runs only as ``python -m krm_fn``, in a subprocess
 MEMORY_LIMIT = 4 << 30
