@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from krm_fn import crd, fn, releases
+from krm_fn import crd, fn, releases, yamlio
 from tests.conftest import ROOT
 
 CRD = ROOT / "tests" / "data" / "crds" / "modelservices.model.otterscale.io.v0.9.0-beta.1.yaml"
@@ -322,3 +322,30 @@ def test_each_limit_accepts_its_last_value_and_refuses_the_next(path: tuple[Any,
     bad = _run_with(path, rejected)
     assert (bad.exit_code, bad.stderr) == (1, (f"modelservice-fn: 1 error: ModelService ml/b {_dotted(path)}: "
                                               f"{message}\n"))
+
+
+# --- field paths and integers beyond 4300 digits ----------------------------------------------------
+
+NESTED = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+    "env": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+    "sel": {"type": "object", "additionalProperties": {"type": "string"}},
+    "grid": {"type": "array", "items": {"type": "array", "items": {"type": "object", "properties": {
+        "x": {"type": "integer"}}}}},
+    "plain": {"type": "string"}}}}}
+
+
+@pytest.mark.parametrize(("path", "found"), [
+    ("spec", True), ("spec.env", True), ("spec.env[0].name", True), ("spec.env[3].value", False),
+    ("spec.sel[disk]", True), ("spec.grid[0][1].x", True), ("spec.grid[0].x", False), ("spec.plain.x", False),
+    ("spec.nope", False), ("nope", False), ("spec.plain[0]", False),
+])
+def test_has_field(path: str, found: bool) -> None:
+    assert crd.has_field(NESTED, path) is found
+
+
+def test_an_integer_beyond_4300_digits_is_named_and_nothing_more() -> None:
+    big = yamlio.LargeInt("1" + "0" * 4300)
+    assert crd.type_name(big) == "integer"
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "maximum": 5, "enum": [1]}}}
+    assert crd.validate({"n": big}, schema) == [("n", "is an integer with more than 4300 digits", None)]
+    assert crd.validate(big, {"type": "string"}, "s") == [("s", "is an integer with more than 4300 digits", None)]
