@@ -99,3 +99,50 @@ def test_values_without_text_are_checked_by_type() -> None:
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"n": 5, "s": "on"}}
     (w,) = warnings([Item(obj)])
     assert w.field == "data[n]" and w.message.startswith("the plain value 5 is read as a number")
+
+
+@pytest.mark.parametrize(("plain", "what"), [
+    ("Y", "boolean"), ("n", "boolean"), ("1.5", "number"), ("1:30.5", ""), ("0x1F", "number"), ("", "null"),
+    ("2024-05-01T10:00:00Z", "date"), ("<<", "non-string"), ("=", "non-string"),
+])
+def test_misread_as_more(plain: str, what: str) -> None:
+    assert misread_as(plain) == what
+
+
+def test_every_string_map_is_checked_and_the_warning_names_the_object() -> None:
+    text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: ns\n  annotations: {a: on}\n"
+            "spec:\n  template:\n    metadata:\n      labels: {l: yes}\n      annotations: {t: 0755}\n")
+    items = [Item(d.value, d.span, text) for d in yamlio.read_documents(text)]
+    result = warnings(items)
+    assert [(r.field, r.message.split(" is read as a ")[1].split(" ")[0]) for r in result] == [
+        ("metadata.annotations[a]", "boolean"), ("spec.template.metadata.labels[l]", "boolean"),
+        ("spec.template.metadata.annotations[t]", "number")]
+    assert {str(r.resource) for r in result} == {"Deployment ns/d"}
+    assert result[0].resource is not None and result[0].resource.as_dict() == {
+        "apiVersion": "apps/v1", "kind": "Deployment", "name": "d", "namespace": "ns"}
+
+
+def test_data_is_checked_only_in_v1_config_maps_and_secrets() -> None:
+    for api, kind, checked in (("v1", "Secret", True), ("v1", "ConfigMap", True), ("v2", "ConfigMap", False),
+                               ("v1", "Thing", False)):
+        obj = {"apiVersion": api, "kind": kind, "metadata": {"name": "a"}, "stringData": {"k": True}}
+        assert [w.field for w in warnings([Item(obj)])] == (["stringData[k]"] if checked else [])
+
+
+def test_objects_of_ours_local_config_and_non_objects_are_skipped() -> None:
+    base = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": True}}
+    for ann, warned in (({}, True), ({"fn.model.otterscale.io/owner": "x"}, False),
+                                ({"config.kubernetes.io/local-config": "true"}, False),
+                                ({"config.kubernetes.io/local-config": True}, False),
+                                ({"config.kubernetes.io/local-config": "false"}, True)):
+        obj = {**base, "metadata": {"name": "a", "annotations": ann}}
+        assert bool(warnings([Item(obj)])) is warned, ann
+    assert warnings([Item(5), Item(["x"])]) == []
+    (w,) = warnings([Item({**base, "metadata": "x"})])
+    assert w.resource is not None and w.resource.as_dict() == {"apiVersion": "v1", "kind": "ConfigMap", "name": ""}
+
+
+def test_a_value_that_is_null_is_read_as_null() -> None:
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": None}}
+    (w,) = warnings([Item(obj)])
+    assert w.message.startswith("the plain value null is read as a null by YAML 1.1 readers")
