@@ -119,6 +119,10 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
      "spec.inferencePool.endpointPicker.failureMode defaults to FailOpen and is an enum"),
     ("krm_fn/cli.py", "cannot read config file {args[0]}", r"^constant 0 -> -1$",
      "args[-1] is args[0]: a single argument remains here"),
+    ("krm_fn/assemble.py", "if placed and placed[PATH_KEYS[0]] not in existing_files and placed[INDEX_KEYS[0]]",
+     r"^constant 0 -> (1|-1)$", "both path keys, and both index keys, are placed with the same value"),
+    ("krm_fn/assemble.py", "return sum(1 for k in annotations_of(item.value)", r"^constant 1 -> 2$",
+     "counting each twice keeps every comparison of two copies"),
     # quantity.py: choices that cannot change a value
     ("krm_fn/quantity.py", "_BINARY_SUFFIX = {e // 10: s for s, e in _BINARY.items()}", "",
      "10 to 60 divided by 9 or 10, as a float or not, give the same keys 1 to 6"),
