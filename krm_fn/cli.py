@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(TTY_HINT)
         return 1
     try:
-        stdin_text = inputs.decode(inputs.read_stream(sys.stdin.buffer))
+        stdin_text = inputs.decode(inputs.read_stdin())
     except inputs.InputError as e:
         run = fn.fatal(e.sentence("input"))
         return _emit(run.stdout if not args else "", run.stderr, 1, sys.stdout, sys.stderr)

@@ -64,6 +64,8 @@ def process_resource_list(text: str) -> Run:
         return fatal("input is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1)")
     api_version = root.get("apiVersion")
     if api_version not in RESOURCE_LIST_VERSIONS:
+        if api_version is None:
+            return fatal("the ResourceList has no apiVersion: expected config.kubernetes.io/v1")
         return fatal(f"unsupported ResourceList apiVersion {api_version!r}: expected config.kubernetes.io/v1")
     raw_items = root.get("items")
     if not isinstance(raw_items, list):

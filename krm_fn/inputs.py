@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from typing import BinaryIO
 
 MAX_INPUT_BYTES = 64 * 2**20
@@ -62,6 +63,14 @@ def read_stream(stream: BinaryIO) -> bytes:
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(_LIMIT)
     return data
+
+
+def read_stdin() -> bytes:
+    """All of standard input, or an InputError (also when the process was started without one)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("standard input is closed", os_error=True)
+    return read_stream(stream)
 
 
 def read_file(path: str) -> bytes:

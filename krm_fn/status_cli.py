@@ -134,7 +134,7 @@ def compute(objects: Iterable[Obj], now: str | None = None) -> list[Row]:
 def _read_input(path: str | None) -> str:
     stdin = path is None or path == "-"
     try:
-        return inputs.decode(inputs.read_stream(sys.stdin.buffer) if stdin else inputs.read_file(str(path)))
+        return inputs.decode(inputs.read_stdin() if stdin else inputs.read_file(str(path)))
     except inputs.InputError as exc:
         raise CliError(f"cannot read {'stdin' if stdin else path}: {exc}") from None
 

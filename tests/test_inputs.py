@@ -231,3 +231,24 @@ def test_a_stream_that_fails_is_a_system_error() -> None:
         inputs.read_stream(Broken())
     assert (str(e.value), e.value.os_error) == ("Input/output error", True)
     assert e.value.sentence("input") == "cannot read input: Input/output error"
+
+
+@pytest.mark.parametrize(("args", "stdout_start", "stderr"), [
+    ([], "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n",
+     "modelservice-fn: 1 error: cannot read input: standard input is closed\n"),
+    (["status"], "", "modelservice-fn status: error: cannot read stdin: standard input is closed\n"),
+])
+def test_a_closed_stdin_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                         args: list[str], stdout_start: str, stderr: str) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python gives a process started with stdin closed
+    assert cli.main(args) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith(stdout_start) and (out == "") == (stdout_start == "")
+    assert err == stderr
+
+
+def test_a_closed_stdin_in_a_real_process() -> None:
+    done = subprocess.run([sys.executable, "-m", "krm_fn"], stdin=subprocess.DEVNULL, capture_output=True,
+                          check=False, close_fds=True, preexec_fn=lambda: os.close(0))
+    assert done.returncode == 1
+    assert done.stderr == b"modelservice-fn: 1 error: cannot read input: standard input is closed\n"
