@@ -50,7 +50,7 @@ mutation: $(STAMP)
 	$(PY) -m tests.mutation $(MUTATION_ARGS)
 
 lint: $(STAMP)
-	$(PY) -m pip install --quiet ruff mypy
+	$(PY) -m pip install --quiet ruff mypy types-PyYAML
 	$(PY) -m ruff check krm_fn tests bench
 	$(PY) -m mypy
 
