@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from . import __version__, naming, releases
+from . import __version__, crd, naming, releases
 from .crd import type_name
 from .spelling import did_you_mean
+from .typed import construct, structural_schema
 
 API_VERSION = "fn.model.otterscale.io/v1alpha1"
 KIND = "EPPConfig"
@@ -18,7 +20,7 @@ Problem = tuple[str, str, Any]
 
 
 class Tracing(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     enabled: bool = False
     otelExporterEndpoint: str = ""
@@ -29,7 +31,7 @@ class Tracing(BaseModel):
 class DefaultImages(BaseModel):
     """The operator's --default-*-image flags (from v0.9.0-alpha.2); unset takes the release's."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     engine: str | None = None
     epp: str | None = None
@@ -43,12 +45,12 @@ LlmdGeneration = Literal["v0.6", "v0.7", "v0.8", "v0.9", "v0.10"]
 class EPPConfig(BaseModel):
     """Cluster-wide settings of the operator, shared by every ModelService."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     provider: Literal["istio", "gke", "none"] = "istio"
     metricsEndpointAuth: bool = True
     flags: dict[str, str] = Field(default_factory=dict)
-    tracing: Tracing = Tracing()
+    tracing: Tracing = Tracing.model_construct()  # the defaults, without building a validator
     version: str = __version__
     operatorVersion: OperatorVersion = "v0.9.0-alpha.1"
     llmd: LlmdGeneration = "v0.6"
@@ -59,6 +61,8 @@ class EPPConfig(BaseModel):
     strict: bool = False  # every warning is an error
     allowEmpty: bool = False  # no ModelService in render / the kustomize plugin is not an error
 
+
+DEFAULTS = EPPConfig.model_construct()  # no functionConfig: every default
 
 OPERATOR_FLAG_FIELDS = ("defaultGatewayName", "defaultImages", "kitImage")
 
@@ -73,7 +77,7 @@ _CONFIGMAP_STRINGS = {"provider", "version", "tracing.otelExporterEndpoint", "tr
 def parse_function_config(obj: Any) -> tuple[EPPConfig | None, list[Problem]]:
     """The EPPConfig a functionConfig object stands for, or the problems that prevent it."""
     if obj is None or obj == {}:
-        return EPPConfig(), []
+        return DEFAULTS, []
     if not isinstance(obj, dict):
         return None, [("", "functionConfig must be an object", None)]
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
@@ -149,17 +153,11 @@ def _set(fields: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def _validated(fields: dict[str, Any], prefix: str) -> tuple[EPPConfig | None, list[Problem]]:
-    try:
-        cfg = EPPConfig.model_validate(fields)
-    except ValidationError as e:
-        problems: list[Problem] = []
-        for err in e.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field"
-            problems.append((f"{prefix}{loc}", msg, err.get("input")))
+    problems = [_explained(path, message, value, fields, prefix)
+                for path, message, value in crd.validate(fields, structural_schema(EPPConfig))]
+    if problems:
         return None, problems
+    cfg = construct(EPPConfig, fields)
     problems = []
     if not naming.is_label_value(cfg.version):
         problems.append((f"{prefix}version", ("must be a valid label value (at most 63 characters: "
@@ -176,3 +174,24 @@ def _validated(fields: dict[str, Any], prefix: str) -> tuple[EPPConfig | None, l
             problems.append((f"{prefix}flags.{name}",
                              "must be a flag name without leading dashes (letters, digits, '.', '_', '-')", name))
     return (None, problems) if problems else (cfg, [])
+
+
+def _explained(path: str, message: str, value: Any, fields: dict[str, Any], prefix: str) -> Problem:
+    """A schema problem with what a config author needs: the closest value, the valid keys."""
+    node, given = structural_schema(EPPConfig), fields
+    for part in path.split(".")[:-1]:
+        node = node.get("properties", {}).get(part, {})
+        given = given.get(part, {}) if isinstance(given, dict) else {}
+    if message.startswith("unknown field"):
+        keys = list(node.get("properties", {}))
+        message = f"{message}: expected one of {', '.join(keys)}"
+        value = given.get(path.split(".")[-1]) if isinstance(given, dict) else None
+    else:
+        allowed = node.get("properties", {}).get(path.split(".")[-1], {}).get("enum", [])
+        if allowed and message.startswith("unsupported value") and isinstance(value, str):
+            hint = did_you_mean(value, allowed)
+            message = message.replace(":", f"{hint}:", 1) if hint else message
+        elif allowed and message.startswith("must be of type"):  # 1.0 or true for a string enum
+            message = (f"unsupported {type_name(value)} {json.dumps(value)}: must be one of "
+                       f"{', '.join(json.dumps(a) for a in allowed)} (a string)")
+    return (f"{prefix}{path}", message, value)

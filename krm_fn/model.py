@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from . import crd, naming, podvalidation, releases
+from .typed import construct
 
 if TYPE_CHECKING:
     from .profile import Profile
@@ -128,7 +129,10 @@ _DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([
 
 
 def parse_model_service(obj: dict[str, Any], p: Profile) -> tuple[ModelService | None, list[Problem]]:
-    """Default, validate and type one ModelService object (a dict read from YAML)."""
+    """Default, validate and type one ModelService object (a dict read from YAML).
+
+    The CRD schema is the one validation; the typed model is constructed from what it passed.
+    """
     schema = crd.modelservice_schema(p.release.api)
     problems = _metadata_problems(obj.get("metadata"))
     defaulted = crd.apply_defaults(obj, schema)
@@ -140,9 +144,8 @@ def parse_model_service(obj: dict[str, Any], p: Profile) -> tuple[ModelService |
     problems = _generated_object_problems(meta["name"], meta["namespace"], spec, p)
     if problems:
         return None, problems
-    ms = ModelService.model_validate(
-        {"name": meta["name"], "namespace": meta["namespace"], "uid": meta.get("uid") or "", "spec": spec}
-    )
+    ms = construct(ModelService, {"name": meta["name"], "namespace": meta["namespace"], "uid": meta.get("uid") or "",
+                                  "spec": spec})
     return ms, []
 
 

@@ -28,7 +28,7 @@ from .assemble import (
     generate,
     object_key,
 )
-from .config import EPPConfig
+from .config import DEFAULTS, EPPConfig
 from .fn import RESOURCE_LIST_VERSIONS, load_function_config
 from .results import ERROR, WARNING, Result, one_line, summary_line
 from .spelling import did_you_mean
@@ -411,7 +411,7 @@ def _config_from_inputs(sources: list[Source]) -> tuple[EPPConfig, bool]:
         where = ", ".join(s.file for s in found)
         raise RenderError(f"found {len(found)} EPPConfig objects ({where}): keep one, or choose with --config FILE")
     if not found:
-        return EPPConfig(), True
+        return DEFAULTS, True
     return _parse_config(found[0].value, found[0].file), False
 
 

@@ -44,12 +44,14 @@ def test_null_fields_take_their_defaults() -> None:
 
 
 @pytest.mark.parametrize(("fields", "path", "message"), [
-    ({"provider": "Istio"}, "provider", "Input should be 'istio', 'gke' or 'none'"),
-    ({"metricsEndpointAuth": "true"}, "metricsEndpointAuth", "Input should be a valid boolean"),
-    ({"tracing": {"enabled": "yes"}}, "tracing.enabled", "Input should be a valid boolean"),
-    ({"tracing": {"sampleRate": "1"}}, "tracing.sampleRate", "unknown field"),
-    ({"unknown": 1}, "unknown", "unknown field"),
-    ({"flags": {"v": 3}}, "flags.v", "Input should be a valid string"),
+    ({"provider": "Istio"}, "provider", 'unsupported value "Istio" (did you mean istio?): must be one of "istio", "gke", "none"'),
+    ({"metricsEndpointAuth": "true"}, "metricsEndpointAuth", "must be of type boolean, not string"),
+    ({"tracing": {"enabled": "yes"}}, "tracing.enabled", "must be of type boolean, not string"),
+    ({"tracing": {"sampleRate": "1"}}, "tracing.sampleRate",
+     'unknown field "sampleRate" (did you mean samplerArg?): expected one of enabled, otelExporterEndpoint, sampler, samplerArg'),
+    ({"unknown": 1}, "unknown", 'unknown field "unknown": expected one of provider, metricsEndpointAuth, flags, '),
+    ({"provder": "gke"}, "provder", 'unknown field "provder" (did you mean provider?): expected one of provider, '),
+    ({"flags": {"v": 3}}, "flags[v]", "must be of type string, not integer"),
     ({"flags": {"--v": "3"}}, "flags.--v", "must be a flag name without leading dashes"),
     ({"version": "not a label!"}, "version", "must be a valid label value"),
 ])
@@ -77,7 +79,7 @@ def test_empty_config_map_means_defaults() -> None:
 @pytest.mark.parametrize(("data", "path", "message"), [
     ({"metricsEndpointAuth": "True"}, "data.metricsEndpointAuth", 'must be "true" or "false"'),
     ({"tracing.enabled": "yes"}, "data.tracing.enabled", 'must be "true" or "false"'),
-    ({"provider": "Istio"}, "data.provider", "Input should be 'istio', 'gke' or 'none'"),
+    ({"provider": "Istio"}, "data.provider", 'unsupported value "Istio" (did you mean istio?): must be one of "istio", "gke", "none"'),
     ({"tracing": "on"}, "data.tracing", "unknown key"),
     ({"replicas": "3"}, "data.replicas", "unknown key"),
     ({"provider": 1}, "data.provider", "must be a string"),
@@ -202,4 +204,4 @@ def test_config_map_data_must_be_a_map() -> None:
 
 def test_default_images_refuse_unknown_fields() -> None:
     cfg, problems = parse_function_config({**TYPED, "operatorVersion": "v1.0.0", "defaultImages": {"vllm": "x"}})
-    assert cfg is None and problems == [("defaultImages.vllm", "unknown field", "x")]
+    assert cfg is None and problems == [("defaultImages.vllm", 'unknown field "vllm": expected one of engine, epp, routingProxy', "x")]

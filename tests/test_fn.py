@@ -167,11 +167,11 @@ def test_function_config_errors_name_the_object_and_its_file() -> None:
             "    annotations: {config.kubernetes.io/path: fc.yaml, config.kubernetes.io/index: '2'}\n"
             "  data: {provider: aws}\n")
     run = fn.process_resource_list(text)
-    assert (run.exit_code, run.stderr) == (1, ("modelservice-fn: 1 error: ConfigMap c data.provider: Input should "
-                                              "be 'istio', 'gke' or 'none' (fc.yaml)\n"))
+    assert (run.exit_code, run.stderr) == (1, ("modelservice-fn: 1 error: ConfigMap c data.provider: unsupported "
+                                              'value "aws": must be one of "istio", "gke", "none" (fc.yaml)\n'))
     assert run.stdout.startswith(f"{RL}items:\n- a: 1\nfunctionConfig:\n  apiVersion: v1\n")
     assert yaml.safe_load(run.stdout)["results"] == [{
-        "message": "Input should be 'istio', 'gke' or 'none'", "severity": "error",
+        'message': 'unsupported value "aws": must be one of "istio", "gke", "none"', "severity": "error",
         "resourceRef": {"apiVersion": "v1", "kind": "ConfigMap", "name": "c"},
         "field": {"path": "data.provider", "currentValue": "aws"}, "file": {"path": "fc.yaml", "index": 2}}]
 
@@ -194,12 +194,12 @@ def test_load_function_config() -> None:
     cfg, results = fn.load_function_config(obj, "given.yaml")
     assert cfg is None
     assert [r.line() for r in results] == [
-        "EPPConfig x provider: Input should be 'istio', 'gke' or 'none' (given.yaml)"]
+        'EPPConfig x provider: unsupported value "aws": must be one of "istio", "gke", "none" (given.yaml)']
     cfg, results = fn.load_function_config(obj)
     assert [(r.file, r.index) for r in results] == [("in.yaml", None)]
     obj["metadata"] = "not a map"
     assert [r.line() for r in fn.load_function_config(obj)[1]] == [
-        "EPPConfig provider: Input should be 'istio', 'gke' or 'none'"]
+        'EPPConfig provider: unsupported value "aws": must be one of "istio", "gke", "none"']
     assert [r.line() for r in fn.load_function_config([1], "f.yaml")[1]] == [
         "functionConfig: functionConfig must be an object (f.yaml)"]
 

@@ -6,11 +6,12 @@ The Go facts are from internal/modelservice/*_test.go at v0.9.0-alpha.2 ... v1.0
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from krm_fn import epp, gateway, naming, releases, serving
+from krm_fn import crd, epp, gateway, naming, releases, serving
 from krm_fn.config import parse_function_config
 from krm_fn.model import ModelService, parse_model_service
 from krm_fn.monitoring import pod_monitors_enabled
@@ -107,7 +108,7 @@ def test_every_tag_is_accepted_as_written(tag: str) -> None:
     assert problems == [] and cfg is not None and cfg.operatorVersion == tag
 
 
-ACCEPTED = "'v0.9.0-alpha.1', 'v0.9.0-alpha.2', 'v0.9.0', 'v0.9.1', 'v0.9.2', 'v1.0.0' or 'v1.0.1'"
+ACCEPTED = 'must be one of "v0.9.0-alpha.1", "v0.9.0-alpha.2", "v0.9.0", "v0.9.1", "v0.9.2", "v1.0.0", "v1.0.1"'
 
 
 @pytest.mark.parametrize("value", ["v1.0", "1.0.1", "V1.0.1", "v1.0.1 ", "", 1.0, 0, True])
@@ -116,6 +117,8 @@ def test_anything_else_is_an_error_naming_operator_version(value: Any) -> None:
     assert cfg is None
     ((path, message, _),) = problems
     assert path == "operatorVersion" and ACCEPTED in message
+    assert message.startswith(f"unsupported {'value' if isinstance(value, str) else crd.type_name(value)} "
+                              f"{json.dumps(value)}")
 
 
 def test_config_map_operator_version_error_names_the_data_key() -> None:

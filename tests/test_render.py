@@ -208,7 +208,7 @@ def test_warnings_go_to_stderr(capsys: pytest.CaptureFixture[str], app: Path) ->
                 for i in (1, 2)], "found 2 EPPConfig objects ({d}/e1.yaml, {d}/e2.yaml)"),
     (lambda d: (d / "e.yaml").write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\n"
                                          "metadata:\n  name: c\nprovider: nginx\n"),
-     "EPPConfig c provider: Input should be 'istio', 'gke' or 'none' ({d}/e.yaml)"),
+     'EPPConfig c provider: unsupported value "nginx": must be one of "istio", "gke", "none" ({d}/e.yaml)'),
     (lambda d: (d / "e.yaml").write_text("apiVersion: fn.model.otterscale.io/v1beta9\nkind: EPPConfig\n"),
      "must be fn.model.otterscale.io/v1alpha1 EPPConfig or a v1 ConfigMap, not apiVersion fn.model.otterscale.io/v1beta9"),
 ])
@@ -580,7 +580,7 @@ def test_config_errors_exactly(capsys: pytest.CaptureFixture[str], app: Path) ->
     bad.write_text("apiVersion: fn.model.otterscale.io/v1alpha1\nkind: EPPConfig\nmetadata:\n  name: c\n"
                    "provider: aws\n")
     assert main(capsys, "--config", str(bad), str(app)) == (
-        1, "", f"modelservice-fn: 1 error: EPPConfig c provider: Input should be 'istio', 'gke' or 'none' ({bad})\n")
+        1, "", f'modelservice-fn: 1 error: EPPConfig c provider: unsupported value "aws": must be one of "istio", "gke", "none" ({bad})\n')
     (app / "c1.yaml").write_text(bad.read_text().replace("aws", "none"))
     (app / "c2.yaml").write_text(bad.read_text())
     assert main(capsys, str(app)) == (
@@ -588,7 +588,7 @@ def test_config_errors_exactly(capsys: pytest.CaptureFixture[str], app: Path) ->
                "with --config FILE\n"))
     (app / "c1.yaml").unlink()
     assert main(capsys, str(app)) == (
-        1, "", (f"modelservice-fn: 1 error: EPPConfig c provider: Input should be 'istio', 'gke' or 'none' "
+        1, "", (f'modelservice-fn: 1 error: EPPConfig c provider: unsupported value "aws": must be one of "istio", "gke", "none" '
                f"({app}/c2.yaml)\n"))
 
 
