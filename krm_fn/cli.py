@@ -34,9 +34,9 @@ TTY_HINT = ("modelservice-fn: waiting for a ResourceList on stdin, but stdin is 
 
 def help_text() -> str:
     """The usage, then the function's catalog documentation (what `kpt fn doc` shows)."""
-    from importlib import resources
+    from . import data_text
 
-    doc = resources.files("krm_fn").joinpath("data/README.md").read_text(encoding="utf-8")
+    doc = data_text("README.md")
     usage = USAGE.split("\n\n", 1)[0]
     return usage + "\n\n" + doc.split("\n", 1)[1].lstrip("\n")
 

@@ -11,9 +11,9 @@ import copy
 import json
 import re
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
+from . import data_text
 from .spelling import did_you_mean
 from .yamlio import MAX_INT_DIGITS, LargeInt
 
@@ -27,7 +27,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 @cache
 def modelservice_schema(api: str = "v0.9.0-beta.1") -> Schema:
     """The ModelService CRD schema of one otterscale/api version (only the one asked for is read)."""
-    text = resources.files("krm_fn").joinpath(f"data/modelservice.{api}.schema.json").read_text()
+    text = data_text(f"modelservice.{api}.schema.json")
     schema: Schema = json.loads(text)
     return schema
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 
+from . import data_text
 from .releases import apply_changes
 
 GENERATIONS = ("v0.6", "v0.7", "v0.8", "v0.9", "v0.10")
@@ -218,7 +218,7 @@ class Generation:
 
     def epp_flags(self) -> frozenset[str]:
         """Every flag its EPP binary defines (read only when EPPConfig flags need checking)."""
-        text = resources.files("krm_fn").joinpath(f"data/llmd/epp-flags-{self.name}.txt").read_text()
+        text = data_text(f"llmd/epp-flags-{self.name}.txt")
         return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
     def default_plugins(self, release_text: str) -> str:
