@@ -42,18 +42,34 @@ from typing import Any
 import inputs  # bench/inputs.py: this script's folder is first on sys.path
 import yaml
 
+
+def _load_profile() -> Any:
+    """bench/profile.py, under a name of its own (``profile`` is also a standard-library module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_profile", Path(__file__).resolve().parent / "profile.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench_profile = _load_profile()
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 OWNER_ANNOTATION = "fn.model.otterscale.io/owner"
 UNRELATED_PER_MS = 10
 
-TARGETS = {
-    "small_time": 1.5,      # function / floor, wall time, small scenario
-    "large_time": 3.0,      # function / floor, wall time, large scenario
-    "large_memory": 2.0,    # function / floor, peak RSS, large scenario
+TARGETS = {  # issue 13
+    "small_time": 1.15,     # function / floor, wall time, small scenario
+    "small_release_time": 1.15,  # the same with operatorVersion v1.0.1 and llmd v0.10 selected
+    "large_time": 0.5,      # function / floor, wall time, large scenario
+    "large_memory": 1.2,    # function / floor, peak RSS, large scenario
     "linear_exponent": 1.15,  # k of t = a + b * N**k fitted over the scaling steps (CPU time)
 }
+RELEASE_SELECTED = "  operatorVersion: v1.0.1\n  llmd: v0.10\n"  # appended to the small input's EPPConfig
 
 
 @dataclass(frozen=True)
@@ -269,6 +285,30 @@ def describe_input(path: Path, n_ms: int, n_other: int) -> dict[str, Any]:
 
 # --- analysis -----------------------------------------------------------------------------
 
+SPLIT = (("floor imports", ("import_floor",)), ("krm_fn imports", ("import_cli", "import_fn")), ("parse", ("read_stdin", "parse")),
+         ("build", ("function_config", "generate", "process_resource_list.other")),
+         ("emit", ("write", "write_stdout")), ("start-up + exit", ("startup_and_teardown",)))
+
+
+def split(stdin: Path, env: dict[str, str], runs: int, out_dir: Path) -> dict[str, float]:
+    """CPU seconds of each part of one process (bench/_phases.py), medians over ``runs``."""
+    bench_profile._driver_run(stdin, env, [], out_dir)  # fills the bytecode cache
+    reports = []
+    for _ in range(runs):
+        cpu, values = bench_profile._driver_run(stdin, env, [], out_dir)
+        values["startup_and_teardown"] = cpu - values["driver_total"]
+        parse = values.get("parse", 0.0) + values.get("function_config", 0.0) + values.get("generate", 0.0) + values.get(
+            "write", 0.0)
+        values["process_resource_list.other"] = (values["driver_total"] - values["import_floor"] - values["import_cli"]
+                                                 - values["import_fn"]
+                                                 - values["read_stdin"] - values["write_stdout"] - parse)
+        values["process_cpu"] = cpu
+        reports.append(values)
+    out = {part: statistics.median(sum(r.get(k, 0.0) for k in keys) for r in reports) for part, keys in SPLIT}
+    out["process"] = statistics.median(r["process_cpu"] for r in reports)
+    return {k: round(v, 5) for k, v in out.items()}
+
+
 def fit_exponent(ns: list[float], ts: list[float]) -> dict[str, Any]:
     """Least-squares fit of t = a + b * N**k (k on a grid, a and b linear), with marginal slopes."""
     best: tuple[float, float, float, float] | None = None
@@ -328,9 +368,10 @@ def report(res: dict[str, Any]) -> str:
             f"{res['settings']['runs']} runs after {res['settings']['warmup']} warm-up round(s), interleaved, "
             f"medians; load average {load['start'][0]:.2f} at start, {load.get('end', [math.nan])[0]:.2f} at end")
     rows = [["scenario", "function", "floor", "time x", "cpu x", "fn RSS", "floor RSS", "RSS x"]]
-    for name in ("small", "large"):
+    for name in ("small", "small_release", "large"):
         s = res["scenarios"][name]
-        rows.append(_row(f"{name} ({s['input']['model_services']} MS + {s['input']['other_items']})", s))
+        label = "small, v1.0.1 + v0.10" if name == "small_release" else name
+        rows.append(_row(f"{label} ({s['input']['model_services']} MS + {s['input']['other_items']})", s))
     for st in res["scaling"]["steps"]:
         rows.append(_row(f"scaling {st['model_services']} MS + {st['other_items']}", st))
     parts = [head, "", fmt_table(rows), ""]
@@ -349,6 +390,19 @@ def report(res: dict[str, Any]) -> str:
         cpu = f"{t['value_cpu']:.2f} {'PASS' if t['pass_cpu'] else 'FAIL'}" if "value_cpu" in t else ""
         trows.append([t["name"], f"{t['value']:.2f}", f"<= {t['limit']:.2f}", "PASS" if t["pass"] else "FAIL", cpu])
     parts.append(fmt_table(trows))
+    if "split" in res:
+        parts.append("")
+        srows = [["CPU ms per process", *(part for part, _ in SPLIT), "total"]]
+        for name, sp in res["split"].items():
+            srows.append([name, *(f"{sp[part] * 1000:.1f}" for part, _ in SPLIT), f"{sp['process'] * 1000:.1f}"])
+        parts.append(fmt_table(srows))
+    if "startup_imports" in res:
+        si = res["startup_imports"]
+        parts.append("")
+        parts.append(f"start-up: {si['modules']} modules beyond the small floor, {si['self_ms_total']:.1f} ms of "
+                     "import self time (-X importtime, best of the runs), by package:")
+        irows = [["package", "ms"]] + [[k, f"{v:.1f}"] for k, v in list(si["by_package_ms"].items())[:12]]
+        parts.append(fmt_table(irows))
     if res["wall_over_cpu"] > 1.10:
         parts.append(f"warning: the measured processes waited for the CPU (wall / CPU time {res['wall_over_cpu']:.2f}, "
                      "about 1.0 on an idle machine): other processes competed, so wall times and their ratios "
@@ -466,6 +520,19 @@ def main(argv: list[str] | None = None) -> int:
                                  "floor_command": 'python -c "import yaml; from pydantic import BaseModel"',
                                  **derive(fn, floor)}
 
+    # small with the newest operator release and llm-d generation selected: the data of a release
+    # is read only when it is chosen, so this should cost what the baseline does
+    release_in = out_dir / "inputs" / f"small-release-{small_in.name}"
+    release_in.write_text(small_in.read_text() + RELEASE_SELECTED)
+    _, release_facts = function_additions(release_in, out_dir, env, n_ms + n_other)
+    fn_r = Command("function", function_argv(), release_in, env)
+    floor_r = Command("floor", [sys.executable, "-c", "import yaml; from pydantic import BaseModel"], None, env)
+    log("small, release selected: operatorVersion v1.0.1, llmd v0.10")
+    interleave([fn_r, floor_r], runs, warmup, log)
+    res["scenarios"]["small_release"] = {"input": describe_input(release_in, n_ms, n_other) | release_facts | {
+        "function_config": RELEASE_SELECTED.strip().replace("\n  ", ", ")},
+        "floor_command": 'python -c "import yaml; from pydantic import BaseModel"', **derive(fn_r, floor_r)}
+
     # large, and the scaling steps (the step of the large size is the large scenario, measured once)
     large_ms, large_other = plan.large
     steps: dict[int, dict[str, Any]] = {}
@@ -506,12 +573,23 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
 
+    # where the time goes, per scenario: the phases of one process (CPU time, medians), and the
+    # imports the function adds to the small floor
+    split_runs = min(runs, 3)
+    log(f"split: import / parse / build / emit, {split_runs} run(s) per scenario")
+    res["split"] = {name: split(path, env, split_runs, out_dir) for name, path in
+                    (("small", small_in), ("large", input_file(out_dir, large_ms, large_other)))}
+    log("start-up: imports beyond the small floor (-X importtime)")
+    res["startup_imports"] = bench_profile.beyond_floor(small_in, env, split_runs)
+
     # CPU time (user + system) grows like wall time but is not inflated by other processes
     # on the machine, which a fit over four points would take for curvature
     lin = res["scaling"]["linearity"]["cpu"]
     small = res["scenarios"]["small"]
     checks: list[tuple[str, str, float, float | None]] = [  # id, name, value, the same in CPU time
         ("small_time", "small: time / floor", small["ratios"]["time"], small["ratios"]["cpu"]),
+        ("small_release_time", "small, v1.0.1 + llm-d v0.10: time / floor",
+         res["scenarios"]["small_release"]["ratios"]["time"], res["scenarios"]["small_release"]["ratios"]["cpu"]),
         ("large_time", "large: time / floor", large["ratios"]["time"], large["ratios"]["cpu"]),
         ("large_memory", "large: peak RSS / floor", large["ratios"]["memory"], None),
         ("linear_exponent", "scaling: fitted exponent k (CPU)", lin.get("exponent", math.nan), None),
@@ -524,7 +602,8 @@ def main(argv: list[str] | None = None) -> int:
         res["targets"].append(t)
     # a single-threaded, CPU-bound process waits for nothing but the CPU: wall time over CPU time
     # is near 1 on an idle machine, and above when other processes took turns
-    samples = [smp for st in [small, *steps.values()] for who in ("function", "floor") if who in st
+    samples = [smp for st in [small, res["scenarios"]["small_release"], *steps.values()]
+               for who in ("function", "floor") if who in st
                for smp in zip(st[who]["wall_s"]["samples"], st[who]["cpu_s"]["samples"])]
     res["wall_over_cpu"] = statistics.median(w / c for w, c in samples if c > 0)
     res["passed"] = all(t["pass"] for t in res["targets"])

@@ -12,7 +12,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 STATS_KEYS = {"runs", "wall_s", "cpu_s", "max_rss_mib"}
-TARGET_IDS = {"small_time", "large_time", "large_memory", "linear_exponent"}
+TARGET_IDS = {"small_time", "small_release_time", "large_time", "large_memory", "linear_exponent"}
 
 
 def _check_stats(stats: dict[str, Any]) -> None:
@@ -36,7 +36,8 @@ def test_quick_bench_writes_results_json(tmp_path: Path) -> None:
     assert {"cpu_model", "cores", "python", "pyyaml", "pydantic"} <= res["machine"].keys()
     assert res["settings"]["quick"] is True
 
-    for name in ("small", "large"):
+    assert res["scenarios"]["small_release"]["input"]["function_config"] == "operatorVersion: v1.0.1, llmd: v0.10"
+    for name in ("small", "small_release", "large"):
         scenario = res["scenarios"][name]
         assert {"input", "function", "floor", "floor_command", "ratios"} <= scenario.keys()
         assert {"bytes", "sha256", "model_services", "other_items", "generated_objects"} <= scenario["input"].keys()
@@ -52,6 +53,16 @@ def test_quick_bench_writes_results_json(tmp_path: Path) -> None:
         _check_stats(step["function"])
     assert {"time", "cpu", "memory"} <= res["scaling"]["linearity"].keys()
     assert "exponent" in res["scaling"]["linearity"]["cpu"]
+
+    for name in ("small", "large"):  # the import / parse / build / emit split, CPU seconds
+        split = res["split"][name]
+        assert list(split) == ["floor imports", "krm_fn imports", "parse", "build", "emit", "start-up + exit",
+                               "process"]
+        assert all(v >= 0 for k, v in split.items() if k != "start-up + exit") and split["krm_fn imports"] > 0
+        assert split["process"] >= split["floor imports"] + split["krm_fn imports"] + split["parse"] + split["build"]
+    imports = res["startup_imports"]
+    assert imports["modules"] > 0 and "krm_fn.model" in imports["by_package_ms"]
+    assert "CPU ms per process" in proc.stdout and "start-up:" in proc.stdout
 
     assert {t["id"] for t in res["targets"]} == TARGET_IDS
     for target in res["targets"]:
