@@ -19,6 +19,7 @@ that a YAML 1.1 or 1.2 reader would take for something else.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 
 
 class YAMLInputError(Exception):
@@ -391,9 +394,27 @@ def _compose(loader: Any, text: str) -> list[Document]:
 
 # --- writing ----------------------------------------------------------------------------
 
+_RESOLVED: dict[str, str] = {}  # the implicit tag of each plain string (outputs repeat strings a lot)
+
+
 class _Dumper(yaml.CSafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """BaseResolver.resolve, remembered: the C serializer asks twice for every scalar.
+
+        Exact without path resolvers (this class has none): a scalar resolves by its implicit
+        resolvers only when ``implicit[0]``, else to str; collections to their default tags.
+        """
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = _RESOLVED[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return tag
+        return _MAP if kind is yaml.MappingNode else _SEQ
 
 
 # Strings that YAML 1.2 (or a lenient 1.1) reader would not read back as strings.
@@ -402,36 +423,51 @@ _Dumper.add_implicit_resolver(_INT, re.compile(r"^0o[0-7]+$"), ["0"])
 _Dumper.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 
 
-_PLAIN_IS_STR: dict[str, bool] = {}  # the resolver's verdict per string (outputs repeat strings a lot)
+_DUMP_OPTIONS: dict[str, Any] = {"default_flow_style": False, "sort_keys": False, "allow_unicode": True,
+                                 "width": 1 << 30, "indent": 2}
 
 
-def _represent_str(dumper: _Dumper, data: str) -> yaml.Node:
-    if "\n" in data:
-        return dumper.represent_scalar(_STR, data, style="|")
-    plain = _PLAIN_IS_STR.get(data)
-    if plain is None:
-        resolved = dumper.resolve(yaml.ScalarNode, data, (True, False))  # type: ignore[no-untyped-call]
-        plain = _PLAIN_IS_STR[data] = resolved == _STR
-    if not plain:
-        return dumper.represent_scalar(_STR, data, style='"')  # "true", "8", "on", as kubectl writes them
-    return dumper.represent_scalar(_STR, data)
+def _node(value: Any, dumper: _Dumper) -> yaml.Node:
+    """The node PyYAML's representer would make of ``value`` with ``_Dumper``, made directly.
 
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(LargeInt, lambda dumper, data: dumper.represent_scalar(_INT, data.text))
+    The representer dispatches on every value through several Python calls; this makes the
+    same nodes (tests/test_yamlio.py holds the two to the same bytes) in one, and leaves every
+    other type (floats) to the representer.
+    """
+    t = type(value)
+    if t is str:
+        if "\n" in value:
+            return yaml.ScalarNode(_STR, value, style="|")
+        plain = (_RESOLVED.get(value) or dumper.resolve(yaml.ScalarNode, value, (True, False))) == _STR
+        return yaml.ScalarNode(_STR, value, style=None if plain else '"')
+    if t is dict:
+        return yaml.MappingNode(_MAP, [(_node(k, dumper), _node(v, dumper)) for k, v in value.items()],
+                                flow_style=False)
+    if t is list:
+        return yaml.SequenceNode(_SEQ, [_node(v, dumper) for v in value], flow_style=False)
+    if t is bool:
+        return yaml.ScalarNode(_BOOL, "true" if value else "false")
+    if t is int:
+        return yaml.ScalarNode(_INT, str(value))
+    if value is None:
+        return yaml.ScalarNode(_NULL, "null")
+    if t is LargeInt:
+        return yaml.ScalarNode(_INT, value.text)
+    node: yaml.Node = dumper.represent_data(value)
+    return node
 
 
 def dump(data: Any) -> str:
     """Block-style YAML of ``data`` with no anchors and no ambiguous plain strings."""
-    out: str = yaml.dump(
-        data,
-        Dumper=_Dumper,
-        default_flow_style=False,
-        sort_keys=False,
-        allow_unicode=True,
-        width=1 << 30,
-        indent=2,
-    )
+    stream = io.StringIO()
+    dumper = _Dumper(stream, **_DUMP_OPTIONS)
+    try:
+        dumper.open()
+        dumper.serialize(_node(data, dumper))
+        dumper.close()
+    finally:
+        dumper.dispose()
+    out = stream.getvalue()
     # After a keep-chomped block scalar (``|+``) the emitter ends the document with ``...``.
     # Our dumps are pieces of one document, always followed by text at column 0 (or the end),
     # which ends the scalar just as well: a ``...`` in the middle would end the ResourceList.

@@ -114,7 +114,8 @@ def test_a_constructed_model_service_is_what_pydantic_validates(obj: dict[str, A
     assert type(ms.spec.decode).__name__ == "RoleSpec" and type(ms.spec.engine).__name__ == "Engine"
 
 
-DENIED = ("kubernetes", "kubernetes_validate", "jsonschema", "hypothesis", "importlib.metadata",
+DENIED = ("kubernetes", "kubernetes_validate", "jsonschema", "hypothesis", "importlib.metadata", "importlib.resources",
+          "tempfile",
           "pydantic.plugin._loader", "pydantic.type_adapter", "pydantic.networks", "email")
 
 _PROBE = f"""

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import io
 import math
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from krm_fn import yamlio
 
@@ -421,3 +425,66 @@ def test_an_entry_after_an_empty_entry_takes_nothing_from_it(before: str) -> Non
     (doc,) = yamlio.read_documents(text)
     assert doc.value["items"] == [None, {"a": 1}]
     assert yamlio.sequence_entry(text, doc.item_spans["items"][1]) == "- a: 1\n"
+
+
+# --- the direct node builder against PyYAML's representer -----------------------------------
+
+class _ReferenceDumper(yaml.CSafeDumper):
+    """What dump made before it built nodes itself: PyYAML's representer, resolver and rules."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+_ReferenceDumper.yaml_implicit_resolvers = copy.deepcopy(yamlio._Dumper.yaml_implicit_resolvers)  # 1.1 lookalikes
+assert _ReferenceDumper.yaml_implicit_resolvers != yaml.CSafeDumper.yaml_implicit_resolvers
+
+
+def _reference_str(dumper: _ReferenceDumper, data: str) -> yaml.Node:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    plain = yaml.resolver.BaseResolver.resolve(dumper, yaml.ScalarNode, data, (True, False)) == "tag:yaml.org,2002:str"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=None if plain else '"')
+
+
+_ReferenceDumper.add_representer(str, _reference_str)
+_ReferenceDumper.add_representer(yamlio.LargeInt, lambda d, v: d.represent_scalar("tag:yaml.org,2002:int", v.text))
+
+
+def _reference_dump(data: object) -> str:
+    out: str = yaml.dump(data, Dumper=_ReferenceDumper, **yamlio._DUMP_OPTIONS)
+    return out[: -len("...\n")] if out.endswith("\n...\n") else out
+
+
+_TRICKY = st.sampled_from(["", "on", "yes", "y", "N", "0755", "0o17", "1e3", ".5", "+1", "-", "~", "null", "true",
+                           "a: b", "- x", "#c", "x\n", "\n", "a\nb\n\n", " lead", "trail ", "ü", "\t", "'", '"',
+                           "1_000", "2001-12-14", "*a", "&a", "!t", "%", "@", "`", "{}", "[]", "<<", "="])
+_SCALARS = st.one_of(_TRICKY, st.text(max_size=12), st.integers(), st.booleans(), st.none(),
+                     st.floats(allow_nan=True), st.builds(yamlio.LargeInt, st.just("9" * 4301)))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.one_of(_TRICKY, st.text(max_size=8)), inner, max_size=4)),
+    max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_VALUES)
+def test_dump_writes_what_pyyaml_s_representer_writes(value: object) -> None:
+    assert yamlio.dump(value) == _reference_dump(value)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(_TRICKY, st.text(max_size=12)), st.booleans(), st.booleans())
+def test_the_remembered_resolver_is_the_resolver(value: str, first: bool, second: bool) -> None:
+    dumper = yamlio._Dumper(io.StringIO())
+    for _ in range(2):  # remembered or not
+        for kind in (yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode):
+            assert dumper.resolve(kind, value, (first, second)) == yaml.resolver.BaseResolver.resolve(
+                dumper, kind, value, (first, second))
+
+
+def test_dump_of_a_generated_package_is_the_reference_dump() -> None:
+    from .conftest import ROOT, generated, run
+
+    out = run((ROOT / "examples" / "resourcelist.yaml").read_text()).stdout
+    objects = generated(out)
+    assert len(objects) > 10 and yamlio.dump(objects) == _reference_dump(objects)

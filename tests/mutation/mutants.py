@@ -58,10 +58,9 @@ MODEL_DEFAULTS_OF_EVERY_SCHEMA = {
 # reason): mutants that are equivalent by construction. Keep it short; give a reason for each.
 EQUIVALENT: list[tuple[str, str, str, str]] = [
     ("krm_fn/cli.py", "gc.disable()", "", "garbage collection only changes speed"),
-    ("krm_fn/yamlio.py", "width=1 << 30", "", "any width above the longest line gives the same output"),
-    ("krm_fn/yamlio.py", "_PLAIN_IS_STR.get(data)", "", "a memo of the resolver's verdict: speed only"),
-    ("krm_fn/yamlio.py", "plain = _PLAIN_IS_STR[data] = resolved == _STR", "^remove ",
-     "removing the memo store; speed only"),
+    ("krm_fn/yamlio.py", "tag = _RESOLVED.get(value)", "", "a memo of the resolver's verdict: speed only"),
+    ("krm_fn/yamlio.py", "plain = (_RESOLVED.get(value) or dumper.resolve(", "",
+     "the memo first, then the resolver, which fills it: speed only"),
     ("krm_fn/plugin.py", "sys.version_info >= (3, 11)", r"^constant (3 -> 2|11 -> 10)|^'>=' -> '>'",
      "the same answer on every Python from 3.11 on"),
     ("krm_fn/plugin.py", "timeout=60", r"^constant 60 -> (59|61) \(timeout=\)$", "a minute, give or take a second"),
@@ -192,9 +191,8 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
      "libyaml gives an empty document an empty scalar, which sets the span"),
     ("krm_fn/yamlio.py", 'list("-+.0123456789"))', r"^constant ", "an added 'X' never starts a float"),
     ("krm_fn/yamlio.py", 'list("yYnN"))', r"^constant ", "an added 'X' never starts y or n"),
-    ("krm_fn/yamlio.py", "resolved = dumper.resolve(yaml.ScalarNode, data, (True, False))", r"^constant False",
-     "the resolver reads only the first flag for a plain scalar"),
-    ("krm_fn/yamlio.py", "indent=2,", r"^constant 2 -> 1 ", "PyYAML takes an indent below 2 as its default, 2"),
+    ("krm_fn/yamlio.py", "tag = _RESOLVED[value] = super().resolve(kind, value, implicit)", "^remove ",
+     "removing the memo store: speed only"),
     ("krm_fn/yamlio.py", 'return ""', r"^return None instead of return ''$",
      "_entry_lead: its caller reads the result with `or`"),
     # _entry_lead scans up from an item's first line to its dash: the root mapping's key is above
