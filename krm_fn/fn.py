@@ -80,7 +80,7 @@ def process_resource_list(text: str) -> Run:
     function_config = root.get("functionConfig")
     if cfg is None or results:
         return _finish(text, str(api_version), items, results, function_config)
-    outcome = generate(items, cfg, function_config)
+    outcome = generate(items, cfg, function_config, checks=yaml11.warnings(items))
     if not outcome.model_services and not outcome.failed:  # other functions may run on such packages
         outcome.results.append(Result(f"no ModelService found among the {len(items)} items: nothing to generate",
                                       INFO))

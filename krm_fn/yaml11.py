@@ -10,7 +10,9 @@ Objects marked local-config are never applied and are not checked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -20,6 +22,8 @@ from .assemble import OWNER_ANNOTATION, Item, annotations_of, file_of
 from .results import WARNING, ResourceRef, Result
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
+_ORCHESTRATOR_PREFIXES = ("config.kubernetes.io/index", "config.kubernetes.io/path", "internal.config.kubernetes.io/",
+                          "config.k8s.io/id")
 _STR = "tag:yaml.org,2002:str"
 _TYPES = {"tag:yaml.org,2002:bool": "boolean", "tag:yaml.org,2002:int": "number",
           "tag:yaml.org,2002:float": "number", "tag:yaml.org,2002:null": "null",
@@ -27,6 +31,7 @@ _TYPES = {"tag:yaml.org,2002:bool": "boolean", "tag:yaml.org,2002:int": "number"
 _RESOLVER = yaml.resolver.Resolver()
 
 
+@lru_cache(maxsize=4096)
 def misread_as(plain: str) -> str:
     """What a YAML 1.1 (or 1.2) reader takes the plain scalar ``plain`` for, or "" for a string.
 
@@ -81,17 +86,56 @@ def warnings(items: list[Item]) -> list[Result]:
         ann = annotations_of(obj)
         if OWNER_ANNOTATION in ann or ann.get(LOCAL_CONFIG) in ("true", True):
             continue
-        if any(isinstance(v, dict) and any(not isinstance(x, str) or misread_as(x) for x in v.values())
-               for keys, _ in _string_fields(obj) for v in [_get(obj, keys)]):
+        suspicious: list[tuple[str, str]] = []
+        not_strings = False
+        for keys, _ in _string_fields(obj):
+            values = _get(obj, keys)
+            if isinstance(values, dict):
+                for k, x in values.items():
+                    if isinstance(k, str) and k.startswith(_ORCHESTRATOR_PREFIXES):
+                        continue  # written (quoted) by kpt or kustomize, never applied
+                    if not isinstance(x, str):
+                        not_strings = True
+                    elif misread_as(x) and isinstance(k, str):
+                        suspicious.append((k, x))
+                    elif misread_as(x):
+                        not_strings = True  # no key to look for: compose the item
+        if not_strings or (suspicious and _may_be_plain(item, suspicious)):
             out += _item_warnings(item)
     return out
+
+
+def _may_be_plain(item: Item, pairs: list[tuple[str, str]]) -> bool:
+    """Whether a ``key: value`` of ``pairs`` may stand unquoted in the item's text.
+
+    A cheap look before composing the item again to see each scalar's style: ``key: '0755'``
+    never gets that far. The pattern starts with the key's text, so the search is quick; a
+    key written otherwise (escaped, in a complex key) only costs the composing.
+    """
+    if item.source is None or item.span is None:
+        return True
+    text = item.source[item.span.start:item.span.end]
+    for k, v in pairs:
+        if not k.isprintable():
+            return True
+        at = text.find(k)
+        while at >= 0:
+            sep = _AFTER_KEY.match(text, at + len(k))
+            if sep and text.startswith(v, sep.end()) and _VALUE_END.match(text, sep.end() + len(v)):
+                return True
+            at = text.find(k, at + 1)
+    return False
+
+
+_AFTER_KEY = re.compile(r"""["']?\s*:\s+""")
+_VALUE_END = re.compile(r"[ \t]*(?:$|#|,|\})", re.MULTILINE)
 
 
 def _item_warnings(item: Item) -> list[Result]:
     """The warnings of one item with a suspicious value, read again for the scalars' styles."""
     obj = item.value
     root = None
-    if item.source is not None and item.span is not None:
+    if item.source is not None and item.span is not None and item.span.copyable:  # else written anew: by value
         try:
             root = yaml.compose(yamlio.document_text(item.source, item.span), Loader=yaml.CSafeLoader)
         except yaml.YAMLError:
@@ -115,11 +159,13 @@ def _item_warnings(item: Item) -> list[Result]:
             elif isinstance(value, (str, dict, list)):
                 continue  # no text to check (its value is a string), or not a scalar at all
             else:
-                raw = yaml.safe_dump(value).splitlines()[0]
+                raw = yamlio.dump(value).splitlines()[0]  # as the function writes the item anew
             what = misread_as(raw) or "non-string"
+            value_text = f"plain value {raw}" if len(raw) <= 64 else f"plain value {raw[:64]}... ({len(raw)} characters)"
+            quoted = f" ({yamlio.dump(raw).strip()})" if len(raw) <= 64 else ""
             out.append(Result(
-                f"the plain value {raw} is read as a {what} by YAML 1.1 readers (kubectl, Argo CD, Helm): the "
-                f"object is rejected or the value changes. Quote it ({yamlio.dump(raw).strip()}), or mark the "
-                "object config.kubernetes.io/local-config if it is not applied",
+                f"the {value_text if raw else 'empty value'} is read as a {what} by YAML 1.1 readers (kubectl, Argo CD, "
+                f"Helm): the object is rejected or the value changes. Quote it{quoted}, or mark the object "
+                "config.kubernetes.io/local-config if it is not applied",
                 WARNING, ref, f"{shown}[{key}]", None, file, index))
     return out

@@ -286,3 +286,18 @@ def test_a_resource_list_without_api_version_says_so() -> None:
     run = fn.process_resource_list("kind: ResourceList\nitems: []\n")
     assert run.exit_code == 1
     assert run.stderr == "modelservice-fn: 1 error: the ResourceList has no apiVersion: expected config.kubernetes.io/v1\n"
+
+
+def test_yaml_1_1_lookalikes_in_passthrough_items_warn_in_krm_mode_and_fail_under_strict() -> None:
+    item = ("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: flags\n    annotations: "
+            "{config.kubernetes.io/path: flags.yaml, config.kubernetes.io/index: '0'}\n  data:\n    enabled: on\n"
+            "    mode: '0755'\n")
+    run = fn.process_resource_list(f"{RL}items:\n{item}")
+    assert run.exit_code == 0 and f"items:\n{item}" in run.stdout  # kept as written
+    (warning,) = [r for r in yaml.safe_load(run.stdout)["results"] if r["severity"] == "warning"]
+    assert warning["field"] == {"path": "data[enabled]"} and warning["file"] == {"path": "flags.yaml"}  # index 0: omitted
+    assert warning["message"].startswith('the plain value on is read as a boolean by YAML 1.1 readers')
+    assert 'Quote it ("on")' in warning["message"]
+    strict = fn.process_resource_list(f"{RL}items:\n{item}functionConfig:\n  apiVersion: fn.model.otterscale.io/v1alpha1\n"
+                                      "  kind: EPPConfig\n  strict: true\n")
+    assert strict.exit_code == 1 and "(strict: warnings are errors)" in strict.stderr

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from unittest.mock import patch
 
-from krm_fn import yamlio
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from krm_fn import yaml11, yamlio
 from krm_fn.assemble import Item
 from krm_fn.yaml11 import misread_as, warnings
 
@@ -146,3 +150,58 @@ def test_a_value_that_is_null_is_read_as_null() -> None:
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": None}}
     (w,) = warnings([Item(obj)])
     assert w.message.startswith("the plain value null is read as a null by YAML 1.1 readers")
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ("  mode: 0755\n", [("data[mode]", "the plain value 0755")]),
+    ("  mode: '0755'\n", []),
+    ('  mode: "0755"  # quoted\n', []),
+    ("  mode:\n    0755\n", [("data[mode]", "the plain value 0755")]),  # the value on a line of its own
+    ('  "mode": 0755\n', [("data[mode]", "the plain value 0755")]),
+    ("  mode : on # a comment\n", [("data[mode]", "the plain value on")]),
+    ("  other: 0755\n  mode: '0755'\n", [("data[other]", "the plain value 0755")]),
+    ("  mode: '0755'\n  note: 'mode: 0755'\n", []),  # the text of another value is not the value
+])
+def test_the_quick_look_at_the_text_agrees_with_composing(data: str, expected: list[tuple[str, str]]) -> None:
+    """The text check decides only whether to compose an item: it must never hide a plain value."""
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n{data}"
+    assert found(text) == expected
+
+
+def test_flow_maps_and_orchestrator_annotations() -> None:
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: {config.kubernetes.io/index: '0', "
+            "internal.config.kubernetes.io/id: '3', team: on}\ndata: {mode: 0755, ok: 'on'}\n")
+    assert found(text) == [("data[mode]", "the plain value 0755"), ("metadata.annotations[team]", "the plain value on")]
+
+
+_KEYS = st.sampled_from(["mode", "on", "a.b/c", "x-y", "mode2", "0755"])
+_VALUES = st.sampled_from(["0755", "on", "yes", "1e3", "true", "null", "hello", "12", "2024-05-01", "y"])
+_STYLES = st.sampled_from(["plain", "single", "double", "next line", "comment"])
+
+
+def _entry(key: str, value: str, style: str) -> str:
+    return {"plain": f"  {key}: {value}\n", "single": f"  {key}: '{value}'\n", "double": f'  "{key}": "{value}"\n',
+            "next line": f"  {key}:\n    {value}\n", "comment": f"  {key}: {value} # note\n"}[style]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(_KEYS, _VALUES, _STYLES), min_size=1, max_size=5, unique_by=lambda t: t[0]),
+       st.booleans())
+def test_the_quick_look_never_hides_a_plain_value(entries: list[tuple[str, str, str]], flow: bool) -> None:
+    if flow:
+        body = "data: {" + ", ".join(f"{k}: " + (repr(v) if s in ("single", "double") else v)
+                                     for k, v, s in entries) + "}\n"
+    else:
+        body = "data:\n" + "".join(_entry(*e) for e in entries)
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n{body}"
+    quick = found(text)
+    with patch.object(yaml11, "_may_be_plain", lambda item, pairs: True):
+        assert quick == found(text)
+
+
+def test_an_item_written_anew_is_checked_as_written_and_long_values_are_cut() -> None:
+    big = "1" * 5000  # more digits than an int converts: kept as text (yamlio.LargeInt)
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: &n a\ndata:\n  n: *n\n  big: {big}\n  e:\n"
+    (big_warning, empty) = found(text)  # the anchor makes the item written anew, by value
+    assert big_warning == ("data[big]", f"the plain value {big[:64]}... (5000 characters)")
+    assert empty == ("data[e]", "the plain value null")  # as written out: e: null
