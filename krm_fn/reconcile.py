@@ -51,7 +51,8 @@ def warnings(ms: ModelService, p: Profile) -> list[Warning]:
     spec = ms.spec
     out: list[Warning] = []
     if spec.httpRoute is not None and spec.inferencePool is None and p.release.route_needs_pool:
-        out.append(("spec.httpRoute", "no HTTPRoute is generated without spec.inferencePool (as the operator)"))
+        out.append(("spec.httpRoute", ("no HTTPRoute is generated without spec.inferencePool (as the operator): "
+                    "add spec.inferencePool (endpointPicker: {} takes the defaults) or remove spec.httpRoute")))
     if spec.prefill is not None and spec.routingProxy is None:
         out.append(("spec.prefill", ("prefill/decode disaggregation without spec.routingProxy: decode pods get "
                     "no routing sidecar, so requests never reach the prefill pods: add spec.routingProxy: {} "
@@ -64,7 +65,9 @@ def warnings(ms: ModelService, p: Profile) -> list[Warning]:
             ms) else ""
         out.append(("spec.inferencePool", (
             "provider gke with metricsEndpointAuth: no metrics token Secret is generated (as the operator), "
-            f"but the ClusterRole and ClusterRoleBinding still are{monitor}")))
+            f"but the ClusterRole and ClusterRoleBinding still are{monitor}: set metricsEndpointAuth: false in the "
+            "EPPConfig, or create the service-account-token Secret "
+            f"{naming.epp_secret_name(p.epp_name(ms.name))} yourself")))
     images = [("spec.inferencePool.endpointPicker.image", spec.inferencePool and spec.inferencePool.endpointPicker.image),
               ("spec.routingProxy.image", spec.routingProxy and spec.routingProxy.image)]
     for path, image in images:

@@ -75,6 +75,7 @@ def test_gke_with_metrics_auth(monitoring: dict[str, Any], suffix: str) -> None:
     spec = {"inferencePool": {"endpointPicker": {}}, **monitoring}
     assert _warnings(spec, profile(provider="gke")) == [("spec.inferencePool", (
         "provider gke with metricsEndpointAuth: no metrics token Secret is generated (as the operator), but the "
-        f"ClusterRole and ClusterRoleBinding still are{suffix}"))]
+        f"ClusterRole and ClusterRoleBinding still are{suffix}: set metricsEndpointAuth: false in the EPPConfig, "
+        "or create the service-account-token Secret m-epp-sa-metrics-reader-secret yourself"))]
     assert _warnings(spec, profile(provider="gke", metricsEndpointAuth=False)) == []
     assert _warnings(spec, profile(provider="none")) == []
