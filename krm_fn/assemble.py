@@ -182,6 +182,7 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
     kept: set[int] = set()
     notes: list[Result] = []
     claimed: dict[tuple[str, str, str, str], int] = {}  # identity of each generated object -> its ModelService
+    summaries: set[int] = set()  # the "generated N objects" results: only a run that succeeds has them
 
     for i, ms in services.items():
         ms_obj = items[i].value
@@ -210,6 +211,10 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
             if previous is not None:
                 kept.add(id(previous))
             generated = _own(obj, ms, owner, previous, ms_obj, used_indexes, existing_files)
+            if previous is not None and previous.value != generated.value:
+                notes.append(_problem(generated.value, "", (
+                    f"updated: it differed from what {ms.namespace}/{ms.name} generates (edits to a generated "
+                    "object are overwritten: change the ModelService or the EPPConfig instead)"), severity=INFO))
             if previous is not None and generated.reuse is None and _strip_ids_for_order(previous, generated):
                 if _has_header(previous):  # kpt no longer copies it back: write it again
                     generated.header = file_header(ms)
@@ -219,7 +224,9 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
             out.append(generated)
         children[i] = out
         names = ", ".join(f"{g.value['kind']}/{g.value['metadata']['name']}" for g in out)
-        results.append(_problem(ms_obj, "", f"generated {len(out)} objects: {names}", severity=INFO))
+        summary = _problem(ms_obj, "", f"generated {len(out)} objects: {names}", severity=INFO)
+        summaries.add(id(summary))
+        results.append(summary)
     _renumber_grown_files(children, items, existing_files)
 
     pruned = [item for item in owned.values() if id(item) not in kept]
@@ -239,8 +246,8 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
         results.append(Result(f"{verb} {k[1]} {k[3]}: no longer generated for {owner}", INFO,
                               _ref(item.value), "", None, *file_of(item.value)))
 
-    if failed:
-        return Outcome(list(items), results, len(services))
+    if failed:  # nothing was generated: the input goes back unchanged
+        return Outcome(list(items), [r for r in results if id(r) not in summaries], len(services))
     entries: list[Entry] = []
     for i, item in enumerate(items):
         obj = item.value

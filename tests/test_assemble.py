@@ -348,9 +348,12 @@ def test_a_foreign_object_clashes_only_with_the_same_group_kind_namespace_and_na
         "fn.model.otterscale.io/owner annotation: remove or rename it")]
 
 
-def test_a_clash_is_not_counted_as_generated() -> None:
+def test_a_failed_run_reports_nothing_as_generated() -> None:
     out = run(resource_list(SMALL, _deployment("m-decode")))
-    assert [r["message"] for r in results(out.stdout) if r["severity"] == "info"] == ["generated 0 objects: "]
+    assert out.exit_code == 1
+    assert [r["message"] for r in results(out.stdout) if r["severity"] == "info"] == []
+    ok = run(resource_list(SMALL))
+    assert [r["message"] for r in results(ok.stdout) if r["severity"] == "info"] == ["generated 1 objects: Deployment/m-decode"]
 
 
 def test_model_services_of_another_version_or_with_duplicate_keys_are_errors() -> None:
@@ -580,3 +583,21 @@ def test_which_copy_is_kept() -> None:
     assert _copies({"team": "x", "env": "dev"}, {"team": "x"}) == first
     assert _copies({}, {}, comment="# mine") == second, "then the copy with comments"
     assert _copies({"team": "x"}, {}, comment="# mine") == first, "annotations count before comments"
+
+
+def test_an_edited_generated_object_is_overwritten_with_a_notice() -> None:
+    first = run(resource_list(SMALL)).stdout
+    (deployment,) = generated(first)
+    edited = copy.deepcopy(deployment)
+    edited["spec"]["replicas"] = 7
+    out = run(resource_list(SMALL, edited))
+    assert out.exit_code == 0 and generated(out.stdout) == [deployment]
+    assert [(r["message"], r["resourceRef"]["name"]) for r in results(out.stdout) if r["message"].startswith(
+        "updated")] == [(("updated: it differed from what ns/m generates (edits to a generated object are overwritten: "
+                         "change the ModelService or the EPPConfig instead)"), "m-decode")]
+    again = run(resource_list(SMALL, deployment)).stdout  # unchanged: no notice
+    assert not [r for r in results(again) if r["message"].startswith("updated")]
+    broken = run(resource_list({**SMALL, "spec": {**SMALL["spec"], "engine": {"port": 0}}}, edited))
+    assert broken.exit_code == 1  # nothing was written: no notice but what would have been pruned
+    assert [r["message"] for r in results(broken.stdout) if r["severity"] == "info"] == [
+        "would prune Deployment m-decode: no longer generated for ModelService/ns/m"]
