@@ -284,3 +284,43 @@ def test_render_needs_allow_exec(kpt: str, pkg: Path, fn_env: dict[str, str]) ->
     done = run([kpt, "fn", "render", str(pkg)], fn_env)
     assert done.returncode != 0 and "allow-exec" in done.stdout + done.stderr
     assert file_hashes(pkg) == before
+
+
+def test_a_hand_edit_of_a_generated_object_is_overwritten_and_kpt_says_so(kpt: str, pkg: Path,
+                                                                           fn_env: dict[str, str]) -> None:
+    render(kpt, pkg, fn_env)
+    gen = pkg / GENERATED
+    rendered = gen.read_text()
+    edited = re.sub(r"(?m)^  replicas: \d+$", "  replicas: 9", rendered, count=1)
+    assert edited != rendered
+    gen.write_text(edited)
+    done = run([kpt, "fn", "render", "--allow-exec", str(pkg)], fn_env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout + done.stderr
+    assert "updated: it differed from what ml-serving/qwen3-32b generates (edits to a generated object are " \
+           "overwritten: change the ModelService or the EPPConfig instead)" in out
+    assert gen.read_text() == rendered
+    again = run([kpt, "fn", "render", "--allow-exec", str(pkg)], fn_env)
+    assert again.returncode == 0 and "updated:" not in again.stdout + again.stderr
+
+
+def test_a_plain_lookalike_in_an_applied_object_warns_under_kpt(kpt: str, pkg: Path, fn_env: dict[str, str]) -> None:
+    flags = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: toggles\n  namespace: ml-serving\n"
+             "data:\n  streaming: on\n  umask: '0755'\n")
+    (pkg / "toggles.yaml").write_text(flags)
+    done = run([kpt, "fn", "render", "--allow-exec", str(pkg)], fn_env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout + done.stderr
+    assert out.count("[warning]") == 1 and "the plain value on is read as a boolean by YAML 1.1 readers" in out
+    assert "data[streaming]" in out and 'Quote it ("on")' in out
+    assert (pkg / "toggles.yaml").read_text() == flags  # a warning, never a change
+
+
+def test_the_gke_warning_says_how_to_fix_it(kpt: str, pkg: Path, fn_env: dict[str, str]) -> None:
+    cfg = pkg / "epp-config.yaml"
+    cfg.write_text(re.sub(r"(?m)^provider: .*$", "provider: gke", cfg.read_text()))
+    assert "provider: gke" in cfg.read_text()
+    done = run([kpt, "fn", "render", "--allow-exec", str(pkg)], fn_env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("set metricsEndpointAuth: false in the EPPConfig, or create the service-account-token Secret "
+            "qwen3-32b-epp-sa-metrics-reader-secret yourself") in done.stdout + done.stderr
