@@ -87,6 +87,28 @@ def test_a_misspelled_kind_fails_the_build(kubectl: str, kdir: Path, plugin_env:
             f"({kdir}/modelservice.yaml)") in done.stderr
 
 
+def test_a_bad_config_value_is_echoed_with_the_valid_ones(kubectl: str, kdir: Path,
+                                                           plugin_env: dict[str, str]) -> None:
+    cfg = kdir / "epp-config.yaml"
+    cfg.write_text(cfg.read_text().replace("provider: istio\n", "provider: Istio\nproviders: gke\n"))
+    done = run([kubectl, "kustomize", "--enable-alpha-plugins", str(kdir)], plugin_env)
+    assert done.returncode != 0 and done.stdout == ""
+    assert ('EPPConfig modelservice-fn provider: unsupported value "Istio" (did you mean istio?): must be one of '
+            '"istio", "gke", "none"') in done.stderr
+    assert ('EPPConfig modelservice-fn providers: unknown field "providers" (did you mean provider?): expected one '
+            "of provider, metricsEndpointAuth, flags, tracing, ") in done.stderr
+
+
+def test_the_gke_warning_fails_a_strict_build_with_its_fix(kubectl: str, kdir: Path,
+                                                           plugin_env: dict[str, str]) -> None:
+    cfg = kdir / "epp-config.yaml"
+    cfg.write_text(cfg.read_text().replace("provider: istio\n", "provider: gke\n"))
+    done = run([kubectl, "kustomize", "--enable-alpha-plugins", str(kdir)], plugin_env)
+    assert done.returncode != 0
+    assert ("set metricsEndpointAuth: false in the EPPConfig, or create the service-account-token Secret "
+            "llama-8b-epp-sa-metrics-reader-secret yourself (strict: warnings are errors)") in done.stderr
+
+
 def test_the_config_under_generators_fails_with_the_fix(
         kubectl: str, kdir: Path, plugin_env: dict[str, str]) -> None:
     k = kdir / "kustomization.yaml"
