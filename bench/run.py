@@ -365,7 +365,7 @@ def report(res: dict[str, Any]) -> str:
     head = (f"machine: {m['cpu_model']}, {m['cores']} cores ({m['usable_cores']} usable); "
             f"{m['python_implementation']} {m['python']}; PyYAML {m['pyyaml']} (libyaml {m['libyaml']}), "
             f"pydantic {m['pydantic']}\n"
-            f"{res['settings']['runs']} runs after {res['settings']['warmup']} warm-up round(s), interleaved, "
+            f"{res['settings']['runs']} runs ({res['settings']['small_runs']} for the small scenarios) after {res['settings']['warmup']} warm-up round(s), interleaved, "
             f"medians; load average {load['start'][0]:.2f} at start, {load.get('end', [math.nan])[0]:.2f} at end")
     rows = [["scenario", "function", "floor", "time x", "cpu x", "fn RSS", "floor RSS", "RSS x"]]
     for name in ("small", "small_release", "large"):
@@ -487,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
     out_dir: Path = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     env = child_env(out_dir)
+    # a small run takes a tenth of a second and its ratio moves with every neighbour on a VM:
+    # three times the runs (at least 15) keep its median steady at little cost
+    small_runs = runs if args.quick else max(3 * runs, 15)
     started = time.perf_counter()
 
     def log(msg: str) -> None:
@@ -496,7 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         "schema": 1,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(),
-        "settings": {"quick": args.quick, "runs": runs, "warmup": warmup, "statistic": "median",
+        "settings": {"quick": args.quick, "runs": runs, "small_runs": small_runs, "warmup": warmup,
+                     "statistic": "median",
                      "unrelated_per_modelservice": UNRELATED_PER_MS, "scaling_sizes": list(plan.scaling),
                      "scaling_floor": args.scaling_floor,
                      "order": "interleaved A B A B within each scenario, after the warm-up rounds",
@@ -515,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     _, small_facts = function_additions(small_in, out_dir, env, n_ms + n_other)
     fn = Command("function", function_argv(), small_in, env)
     floor = Command("floor", [sys.executable, "-c", "import yaml; from pydantic import BaseModel"], None, env)
-    interleave([fn, floor], runs, warmup, log)
+    interleave([fn, floor], small_runs, warmup, log)
     res["scenarios"]["small"] = {"input": describe_input(small_in, n_ms, n_other) | small_facts,
                                  "floor_command": 'python -c "import yaml; from pydantic import BaseModel"',
                                  **derive(fn, floor)}
@@ -528,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     fn_r = Command("function", function_argv(), release_in, env)
     floor_r = Command("floor", [sys.executable, "-c", "import yaml; from pydantic import BaseModel"], None, env)
     log("small, release selected: operatorVersion v1.0.1, llmd v0.10")
-    interleave([fn_r, floor_r], runs, warmup, log)
+    interleave([fn_r, floor_r], small_runs, warmup, log)
     res["scenarios"]["small_release"] = {"input": describe_input(release_in, n_ms, n_other) | release_facts | {
         "function_config": RELEASE_SELECTED.strip().replace("\n  ", ", ")},
         "floor_command": 'python -c "import yaml; from pydantic import BaseModel"', **derive(fn_r, floor_r)}
