@@ -21,6 +21,8 @@ OWNER_ANNOTATION = "fn.model.otterscale.io/owner"
 PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
 ID_KEYS = ("internal.config.kubernetes.io/id", "config.k8s.io/id")
+# kpt numbers every resource of the package with it before its selectors or exclusions pick some
+SELECTION_ID = "internal.config.k8s.io/kpt-resource-id"
 ORCHESTRATOR_PREFIXES = ("internal.config.kubernetes.io/", "config.kubernetes.io/", "config.k8s.io/",
                          "kustomize.config.k8s.io/")
 CLUSTER_SCOPED = frozenset({"ClusterRole", "ClusterRoleBinding"})
@@ -183,6 +185,7 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
     notes: list[Result] = []
     claimed: dict[tuple[str, str, str, str], int] = {}  # identity of each generated object -> its ModelService
     summaries: set[int] = set()  # the "generated N objects" results: only a run that succeeds has them
+    unseen: dict[int, list[str]] = {}  # per ModelService, the objects to generate that the input lacks
 
     for i, ms in services.items():
         ms_obj = items[i].value
@@ -210,6 +213,8 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
             previous = owned.get((owner, key))
             if previous is not None:
                 kept.add(id(previous))
+            else:
+                unseen.setdefault(i, []).append(f"{key[1]} {key[3]}")
             generated = _own(obj, ms, owner, previous, ms_obj, used_indexes, existing_files)
             if previous is not None and previous.value != generated.value:
                 notes.append(_problem(generated.value, "", (
@@ -228,6 +233,14 @@ def generate(items: list[Item], cfg: EPPConfig, function_config: Any = None,
         summaries.add(id(summary))
         results.append(summary)
     _renumber_grown_files(children, items, existing_files)
+    if unseen and _selection_left_out(items):
+        for i, hidden in unseen.items():
+            more = f" and {len(hidden) - 1} more" if len(hidden) > 1 else ""
+            results.append(_problem(items[i].value, "", (
+                f"kpt sent this function only the resources its selectors or exclusions match (--match-*, "
+                f"--exclude-*, or selectors:/exclude: in the Kptfile), without {hidden[0]}{more} generated for this "
+                "ModelService: each would be written a second time if the package holds it. Run the function on the "
+                "whole package, without selectors")))
 
     pruned = [item for item in owned.values() if id(item) not in kept]
     for kept_copy, dropped in copies:
@@ -372,6 +385,13 @@ def _where(item: Item) -> str:
     if not path:
         return "the input"
     return f"{path} (document {index + 1})" if index is not None else path
+
+
+def _selection_left_out(items: list[Item]) -> bool:
+    """Whether kpt left resources of the package out (its selection ids have gaps)."""
+    ids = sorted(int(v) for item in items for v in [annotations_of(item.value).get(SELECTION_ID)]
+                 if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 19)
+    return bool(ids) and ids != list(range(len(ids)))
 
 
 def _copies_warning(kept: Item, dropped: Item) -> Result:

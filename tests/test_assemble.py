@@ -601,3 +601,37 @@ def test_an_edited_generated_object_is_overwritten_with_a_notice() -> None:
     assert broken.exit_code == 1  # nothing was written: no notice but what would have been pruned
     assert [r["message"] for r in results(broken.stdout) if r["severity"] == "info"] == [
         "would prune Deployment m-decode: no longer generated for ModelService/ns/m"]
+
+
+def _selected(obj: dict[str, Any], rid: int) -> dict[str, Any]:
+    """``obj`` as kpt sends it when selectors are set: numbered among all the package's resources."""
+    out = copy.deepcopy(obj)
+    out["metadata"].setdefault("annotations", {})[assemble.SELECTION_ID] = str(rid)
+    return out
+
+
+def test_a_selection_that_leaves_generated_objects_out_is_an_error() -> None:
+    (deployment,) = generated(run(resource_list(SMALL)).stdout)
+    hidden = run(resource_list(_selected(SMALL, 3)))  # ids 0-2 were left out: maybe our Deployment
+    assert hidden.exit_code == 1
+    (error,) = [r for r in results(hidden.stdout) if r["severity"] == "error"]
+    assert error["message"] == (
+        "kpt sent this function only the resources its selectors or exclusions match (--match-*, --exclude-*, or "
+        "selectors:/exclude: in the Kptfile), without Deployment m-decode generated for this ModelService: each would "
+        "be written a second time if the package holds it. Run the function on the whole package, without selectors")
+    assert output_items(hidden.stdout) == [_selected(SMALL, 3)]
+    # what it generates is all there: the selection is harmless
+    seen = run(resource_list(_selected(deployment, 0), _selected(SMALL, 2)))
+    assert seen.exit_code == 0
+    # nothing was left out (ids 0..n-1): a first render under a selector that matches everything
+    whole = run(resource_list(_selected(SMALL, 0), _selected(_deployment("other"), 1)))
+    assert whole.exit_code == 0 and len(generated(whole.stdout)) == 1
+
+
+@pytest.mark.parametrize(("ids", "left_out"), [
+    ([], False), (["0"], False), (["0", "1", "2"], False), (["2", "0", "1"], False), (["1"], True),
+    (["0", "2"], True), (["0", "0"], True), (["x", "0"], False), (["-1"], False),
+])
+def test_selection_left_out(ids: list[str], left_out: bool) -> None:
+    items = [Item({"metadata": {"annotations": {assemble.SELECTION_ID: i}}}) for i in ids] + [Item({"kind": "X"})]
+    assert assemble._selection_left_out(items) is left_out
