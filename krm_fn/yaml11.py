@@ -94,12 +94,11 @@ def warnings(items: list[Item]) -> list[Result]:
                 for k, x in values.items():
                     if isinstance(k, str) and k.startswith(_ORCHESTRATOR_PREFIXES):
                         continue  # written (quoted) by kpt or kustomize, never applied
-                    if not isinstance(x, str):
-                        not_strings = True
-                    elif misread_as(x) and isinstance(k, str):
-                        suspicious.append((k, x))
-                    elif misread_as(x):
-                        not_strings = True  # no key to look for: compose the item
+                    if isinstance(x, str) and isinstance(k, str):
+                        if misread_as(x):
+                            suspicious.append((k, x))
+                    elif not isinstance(x, str) or misread_as(x):
+                        not_strings = True  # a non-string, or no key to look for: compose the item
         if not_strings or (suspicious and _may_be_plain(item, suspicious)):
             out += _item_warnings(item)
     return out
